@@ -1,0 +1,31 @@
+"""Exercises of notebook 01 (scaled gradient method)."""
+
+import numpy as np
+
+from . import close, register
+from ..objectives import Quadratic
+
+# The Q of the exercises differs from the lecture's so the notebook's numbers are no give-away.
+Q_EX = np.array([[2.0, 0.6], [0.6, 0.5]])
+
+
+@register("01-stable-step",
+          hint="Scaled GD iterates e_{k+1} = (I - γ H⁻¹Q) e_k. It converges iff every eigenvalue of "
+               "H⁻¹Q (the same as those of H^{-1/2} Q H^{-1/2}) satisfies |1 - γλ| < 1.",
+          prompt="Largest stable step of scaled GD on Q_EX with H = diag(1, 4).")
+def _stable_step(answer):
+    return close(answer, Quadratic(Q_EX).stable_step_bound(H=[1.0, 4.0]), rtol=1e-4)
+
+
+@register("01-best-diagonal",
+          hint="Only the ratio h1/h2 matters. Write κ(P^{-1/2} Q P^{-1/2}) for P = diag(1, t) and "
+               "minimize over t > 0, or scan t on a log grid and refine.",
+          prompt="A diagonal H (length-2 vector) minimizing κ(H^{-1/2} Q_EX H^{-1/2}).")
+def _best_diagonal(answer):
+    h = np.asarray(answer, dtype=float)
+    if h.shape != (2,) or np.any(h <= 0):
+        raise ValueError("give the diagonal as two positive numbers")
+    # Forsythe & Straus (1955): for a 2x2 SPD matrix, scaling to unit diagonal (H = diag(Q))
+    # minimizes the condition number over all diagonal H.
+    f = Quadratic(Q_EX)
+    return f.condition_number(h) <= f.condition_number(np.diag(Q_EX)) * (1 + 1e-6)

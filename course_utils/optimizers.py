@@ -1,0 +1,581 @@
+r"""Optimizers as small ``(init, update)`` pairs with explicit state, in the style of optax.
+
+Every optimizer here is an :class:`Optimizer` with two pure functions::
+
+    state = opt.init(x0)
+    step, state = opt.update(g, state, x)     # then x <- x + step
+
+``state`` is a NamedTuple, so a run can be replayed, inspected or stored. Updates work
+coordinate-wise on arrays of any shape ``(..., n)``, so many independent runs (one per row) advance
+in one batched call. :func:`run` is the driver loop the notebooks use.
+
+The step size ``step`` (:math:`\gamma_k`) may be a number, an array broadcasting against ``x``
+(one step per run), or a callable ``k -> gamma_k`` for a schedule (k = 1, 2, ...).
+
+Conventions follow PyTorch's ``torch.optim`` (defaults included); each docstring says where other
+libraries differ. Every adaptive state stores the metric it just used, ``state.h``, the diagonal of
+:math:`H_k`, so plots can read it with :func:`metric_diagonal`.
+
+This module imports neither matplotlib nor ipywidgets.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+
+from . import _checks
+
+__all__ = [
+    "Optimizer", "gd", "scaled_gd", "newton", "sgd_momentum", "filtered_sgd", "adagrad",
+    "rmsprop", "adam", "adamax", "adadelta", "run", "diverged", "divergence_step",
+    "metric_diagonal", "filtered_gradient", "inverse_time_decay",
+]
+
+
+class Optimizer(NamedTuple):
+    """An optimizer: ``init(x0) -> state`` and ``update(g, state, x, hessian=None) -> (step, state)``.
+
+    ``needs_hessian`` tells :func:`run` to pass ``hessian=`` (the matrix at the current point).
+    """
+
+    init: Callable[..., Any]
+    update: Callable[..., Any]
+    name: str = "optimizer"
+    needs_hessian: bool = False
+
+
+def _step_schedule(step, name="step"):
+    """Turn a number / array / callable into ``k -> gamma_k`` (validated when not callable)."""
+    if callable(step):
+        def gamma(k):
+            return _checks.positive(step(k), f"{name}({k})")
+        return gamma
+    value = _checks.positive(step, name)
+    return lambda k: value
+
+
+def inverse_time_decay(step0, decay_steps=1.0):
+    r"""The schedule :math:`\gamma_k = \gamma_0 / (1 + (k-1)/T)`: non-summable steps that go to 0.
+
+    >>> sched = inverse_time_decay(0.1, decay_steps=10)
+    >>> sched(1), sched(11)
+    (0.1, 0.05)
+    """
+    step0 = _checks.positive(step0, "step0")
+    decay_steps = _checks.positive(decay_steps, "decay_steps")
+    return lambda k: step0 / (1.0 + (k - 1) / decay_steps)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixed metrics
+# ---------------------------------------------------------------------------------------------
+class GDState(NamedTuple):
+    count: int      # k, the number of updates taken
+    h: Any          # the diagonal of the metric used (ones for plain GD)
+
+
+def gd(step):
+    r"""Gradient descent, :math:`x_{k+1} = x_k - \gamma_k \nabla f(x_k)`.
+
+    It minimizes the model :math:`f(x_k) + \nabla f(x_k)^T(x-x_k) + \frac{1}{2\gamma_k}\|x-x_k\|_2^2`.
+
+    Parameters
+    ----------
+    step : float, array or callable k -> float
+        :math:`\gamma_k > 0`. On :math:`\frac12 x^TQx` it converges iff
+        :math:`0 < \gamma < 2/\lambda_{\max}(Q)`.
+
+    Example
+    -------
+    >>> from course_utils.objectives import Quadratic
+    >>> f = Quadratic([[0.1, -0.1], [-0.1, 1.0]])
+    >>> run(gd(1.0), f.grad, [1.0, 1.0], steps=2)[-1]
+    array([0.91, 0.1 ])
+    """
+    gamma = _step_schedule(step)
+
+    def init(x0):
+        return GDState(0, np.ones(np.shape(x0)[-1]))
+
+    def update(g, state, x=None):
+        k = state.count + 1
+        return -gamma(k) * g, GDState(k, state.h)
+
+    return Optimizer(init, update, "GD")
+
+
+def scaled_gd(step, H):
+    r"""Scaled gradient descent, :math:`x_{k+1} = x_k - \gamma_k H^{-1}\nabla f(x_k)`.
+
+    It minimizes the scaled model :math:`f(x_k) + \nabla f(x_k)^T(x-x_k) +
+    \frac{1}{2\gamma_k}\|x-x_k\|_H^2` with :math:`\|v\|_H^2 = v^T H v`.
+
+    Parameters
+    ----------
+    step : float, array or callable k -> float
+    H : (n, n) symmetric positive-definite matrix, or (n,) positive vector meaning diag(H).
+        ``H = I`` gives :func:`gd`; ``H = Q`` with ``step = 1`` is Newton's method on a quadratic.
+
+    Example
+    -------
+    >>> from course_utils.objectives import Quadratic
+    >>> f = Quadratic([[0.1, -0.1], [-0.1, 1.0]])
+    >>> run(scaled_gd(1.0, H=f.hessian()), f.grad, [1.0, 1.0], steps=1)[-1]   # one Newton step
+    array([0., 0.])
+    """
+    gamma = _step_schedule(step)
+    H, diag = _checks.as_metric(H, "H")
+    h = H if diag else np.diag(H).copy()
+
+    def init(x0):
+        if np.shape(x0)[-1] != H.shape[0]:
+            raise ValueError(f"H is for n = {H.shape[0]} variables but x0 has shape {np.shape(x0)}")
+        return GDState(0, h)
+
+    def update(g, state, x=None):
+        k = state.count + 1
+        d = g / H if diag else np.linalg.solve(H, np.asarray(g)[..., None])[..., 0]
+        return -gamma(k) * d, GDState(k, state.h)
+
+    return Optimizer(init, update, "scaled GD")
+
+
+def newton(step=1.0, hessian=None):
+    r"""Newton's method, :math:`x_{k+1} = x_k - \gamma_k [\nabla^2 f(x_k)]^{-1}\nabla f(x_k)`.
+
+    Scaled GD with the metric :math:`H_k = \nabla^2 f(x_k)` chosen anew at every point. On a
+    strongly convex quadratic one step with ``step=1`` lands on the minimizer.
+
+    Parameters
+    ----------
+    step : float or callable, :math:`\gamma_k` (1 is the pure Newton step; < 1 is damped Newton)
+    hessian : callable x -> (n, n) array, optional
+        When omitted, :func:`run` uses ``run(..., hessian=...)`` or, if ``grad`` is a bound method
+        of an objective (e.g. ``f.grad``), that objective's ``hessian``.
+
+    Example
+    -------
+    >>> from course_utils.objectives import Quadratic
+    >>> f = Quadratic([[0.1, -0.1], [-0.1, 1.0]], c=[1.0, 0.0])
+    >>> bool(np.allclose(run(newton(), f.grad, [3.0, -2.0], steps=1)[-1], f.minimizer()))
+    True
+    """
+    gamma = _step_schedule(step)
+
+    def init(x0):
+        return GDState(0, np.ones(np.shape(x0)[-1]))
+
+    def update(g, state, x=None, hessian=hessian):
+        if hessian is None:
+            raise ValueError("newton needs the Hessian: pass newton(hessian=f.hessian) or "
+                             "run(..., hessian=f.hessian)")
+        Hk = np.asarray(hessian(x) if callable(hessian) else hessian, dtype=float)
+        k = state.count + 1
+        d = np.linalg.solve(Hk, np.asarray(g)[..., None])[..., 0]
+        return -gamma(k) * d, GDState(k, np.diagonal(Hk, axis1=-2, axis2=-1).copy())
+
+    return Optimizer(init, update, "Newton", needs_hessian=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Filtered gradients (no metric)
+# ---------------------------------------------------------------------------------------------
+class MomentumState(NamedTuple):
+    count: int
+    m: Any          # the filtered gradient (momentum buffer)
+    h: Any
+
+
+def sgd_momentum(step=1e-3, momentum=0.9, dampening=0.0):
+    r"""SGD with heavy-ball momentum, PyTorch's ``torch.optim.SGD(momentum=...)``.
+
+    .. math::
+        b_1 = g_1, \qquad b_k = \mu\, b_{k-1} + (1 - \tau) g_k \ (k \ge 2), \qquad
+        x_{k+1} = x_k - \gamma_k b_k
+
+    with momentum :math:`\mu` and dampening :math:`\tau`. Differs from the slides' filtered
+    gradient (:func:`filtered_sgd`) in the first step (PyTorch starts the buffer at :math:`g_1`,
+    not at 0) and in the weight :math:`(1-\tau)` (the slides use :math:`1 - b_m`, i.e.
+    :math:`\tau = \mu`). Keras and optax (``optax.sgd(momentum=...)``) use the same
+    un-dampened recursion :math:`b_k = \mu b_{k-1} + g_k` with :math:`b_0 = 0`.
+
+    Example
+    -------
+    >>> opt = sgd_momentum(0.1, momentum=0.5)
+    >>> s = opt.init(np.zeros(1))
+    >>> step, s = opt.update(np.array([1.0]), s); step
+    array([-0.1])
+    >>> step, s = opt.update(np.array([1.0]), s); step        # b_2 = 0.5 * 1 + 1
+    array([-0.15])
+    """
+    gamma = _step_schedule(step)
+    momentum = _checks.decay(momentum, "momentum")
+    dampening = _checks.decay(dampening, "dampening")
+
+    def init(x0):
+        return MomentumState(0, np.zeros(np.shape(x0)), np.ones(np.shape(x0)[-1]))
+
+    def update(g, state, x=None):
+        k = state.count + 1
+        m = g.copy() if k == 1 else momentum * state.m + (1.0 - dampening) * g
+        return -gamma(k) * m, MomentumState(k, m, state.h)
+
+    return Optimizer(init, update, "SGD + momentum")
+
+
+def filtered_sgd(step=1e-3, b_m=0.9, bias_correction=False):
+    r"""SGD on the filtered (exponentially averaged) stochastic gradient, as on the slides.
+
+    .. math::
+        \hat m_0 = 0, \qquad \hat m_k = b_m \hat m_{k-1} + (1 - b_m) g_k, \qquad
+        x_{k+1} = x_k - \gamma_k \hat m_k \quad (\text{or } \gamma_k \hat m_k/(1-b_m^k)
+        \text{ with bias correction}).
+
+    This is Adam with the metric removed (:math:`H_k = I`).
+
+    Example
+    -------
+    >>> opt = filtered_sgd(0.1, b_m=0.9)
+    >>> step, s = opt.update(np.array([2.0]), opt.init(np.zeros(1))); step    # -0.1 * 0.1 * 2
+    array([-0.02])
+    """
+    gamma = _step_schedule(step)
+    b_m = _checks.decay(b_m, "b_m")
+
+    def init(x0):
+        return MomentumState(0, np.zeros(np.shape(x0)), np.ones(np.shape(x0)[-1]))
+
+    def update(g, state, x=None):
+        k = state.count + 1
+        m = b_m * state.m + (1.0 - b_m) * g
+        direction = m / (1.0 - b_m ** k) if bias_correction else m
+        return -gamma(k) * direction, MomentumState(k, m, state.h)
+
+    return Optimizer(init, update, "filtered SGD")
+
+
+# ---------------------------------------------------------------------------------------------
+# Adaptive diagonal metrics
+# ---------------------------------------------------------------------------------------------
+class AdaptiveState(NamedTuple):
+    count: int      # k
+    m: Any          # filtered gradient m_hat_k (zeros where the method has none)
+    v: Any          # the second-moment accumulator (v_hat_k, the sum of g^2, or u_k for Adamax)
+    h: Any          # diag(H_k), the metric used in the last update
+    extra: Any = None   # Adadelta's accumulated squared updates
+
+
+def adagrad(step=1e-2, eps=1e-10, initial_accumulator_value=0.0):
+    r"""Adagrad, PyTorch's ``torch.optim.Adagrad`` (no learning-rate decay).
+
+    .. math::
+        s_k = s_{k-1} + g_k^2, \qquad H_k = \operatorname{diag}(\sqrt{s_k} + \epsilon), \qquad
+        x_{k+1} = x_k - \gamma_k H_k^{-1} g_k.
+
+    The metric only grows, so the effective steps :math:`\gamma/h_{i,k}` shrink forever.
+    ε is added after the square root as in PyTorch; TensorFlow/Keras add it after the root too but
+    start the accumulator at 0.1 (``initial_accumulator_value``), optax at 0.1 as well.
+
+    Example
+    -------
+    >>> opt = adagrad(0.1)
+    >>> step, s = opt.update(np.array([3.0, -0.5]), opt.init(np.zeros(2))); step   # ≈ -0.1 sign(g)
+    array([-0.1,  0.1])
+    """
+    gamma = _step_schedule(step)
+    eps = _checks.nonnegative(eps, "eps")
+    s0 = _checks.nonnegative(initial_accumulator_value, "initial_accumulator_value")
+
+    def init(x0):
+        z = np.zeros(np.shape(x0))
+        return AdaptiveState(0, z, z + s0, np.sqrt(z + s0) + eps)
+
+    def update(g, state, x=None):
+        k = state.count + 1
+        s = state.v + g * g
+        h = np.sqrt(s) + eps
+        return -gamma(k) * g / h, AdaptiveState(k, state.m, s, h)
+
+    return Optimizer(init, update, "Adagrad")
+
+
+def rmsprop(step=1e-2, b_v=0.99, eps=1e-8):
+    r"""RMSprop, PyTorch's ``torch.optim.RMSprop`` (``alpha`` = :math:`b_v`, no momentum, not centered).
+
+    .. math::
+        \hat v_k = b_v \hat v_{k-1} + (1 - b_v) g_k^2,\ \hat v_0 = 0, \qquad
+        H_k = \operatorname{diag}(\sqrt{\hat v_k} + \epsilon), \qquad
+        x_{k+1} = x_k - \gamma_k H_k^{-1} g_k.
+
+    No bias correction: :math:`\hat v_k` underestimates the second moment in early steps by the
+    factor :math:`1 - b_v^k`, so the first steps are *long* (:math:`\gamma/\sqrt{1-b_v}` ≈ 10γ for
+    :math:`b_v = 0.99`). Where ε sits differs between libraries: PyTorch adds it after the root
+    (as here); TensorFlow/Keras and optax's ``rmsprop`` put it *inside*, :math:`\sqrt{\hat v_k + \epsilon}`.
+
+    Example
+    -------
+    >>> opt = rmsprop(0.01, b_v=0.99)
+    >>> step, s = opt.update(np.array([2.0]), opt.init(np.zeros(1))); step.round(6)   # -0.01/sqrt(0.01)
+    array([-0.1])
+    """
+    gamma = _step_schedule(step)
+    b_v = _checks.decay(b_v, "b_v")
+    eps = _checks.nonnegative(eps, "eps")
+
+    def init(x0):
+        z = np.zeros(np.shape(x0))
+        return AdaptiveState(0, z, z, z + eps)
+
+    def update(g, state, x=None):
+        k = state.count + 1
+        v = b_v * state.v + (1.0 - b_v) * g * g
+        h = np.sqrt(v) + eps
+        return -gamma(k) * g / h, AdaptiveState(k, state.m, v, h)
+
+    return Optimizer(init, update, "RMSprop")
+
+
+def adam(step=1e-3, b_m=0.9, b_v=0.999, eps=1e-8):
+    r"""Adam, PyTorch's ``torch.optim.Adam`` (the slides' six lines).
+
+    .. math::
+        \hat m_k &= b_m \hat m_{k-1} + (1-b_m) g_k, \qquad \hat v_k = b_v \hat v_{k-1} + (1-b_v) g_k^2,
+        \qquad \hat m_0 = \hat v_0 = 0,\\
+        m_k &= \hat m_k/(1-b_m^k), \qquad v_k = \hat v_k/(1-b_v^k),\\
+        x_{k+1} &= x_k - \gamma_k\, m_k ./ (\sqrt{v_k} + \epsilon) = x_k - \gamma_k H_k^{-1} m_k,
+        \qquad H_k = \operatorname{diag}(\sqrt{v_k} + \epsilon).
+
+    Defaults :math:`\gamma = 10^{-3}, b_m = 0.9, b_v = 0.999, \epsilon = 10^{-8}` (PyTorch's
+    ``betas=(b_m, b_v)``). The first step is :math:`-\gamma\, g_1/(|g_1| + \epsilon) \approx
+    -\gamma\,\mathrm{sign}(g_1)`.
+
+    Where ε sits differs: PyTorch and optax (``eps``) add it to the bias-corrected root, as here.
+    TensorFlow/Keras and the original paper's "efficient" form fold the bias correction into the
+    step, :math:`\gamma\sqrt{1-b_v^k}/(1-b_m^k)\cdot\hat m_k/(\sqrt{\hat v_k}+\hat\epsilon)`,
+    which is the same except that ε is effectively scaled by :math:`\sqrt{1-b_v^k}`. optax's
+    ``eps_root`` puts a second ε inside the root.
+
+    Example
+    -------
+    >>> opt = adam(0.001)
+    >>> step, s = opt.update(np.array([3.0, -1e-4]), opt.init(np.zeros(2)))
+    >>> step.round(9)                                     # ≈ -gamma * sign(g)
+    array([-0.001    ,  0.0009999])
+    """
+    gamma = _step_schedule(step)
+    b_m = _checks.decay(b_m, "b_m")
+    b_v = _checks.decay(b_v, "b_v")
+    eps = _checks.nonnegative(eps, "eps")
+
+    def init(x0):
+        z = np.zeros(np.shape(x0))
+        return AdaptiveState(0, z, z, z + eps)
+
+    def update(g, state, x=None):
+        k = state.count + 1
+        m_hat = b_m * state.m + (1.0 - b_m) * g
+        v_hat = b_v * state.v + (1.0 - b_v) * g * g
+        m_k = m_hat / (1.0 - b_m ** k)
+        v_k = v_hat / (1.0 - b_v ** k)
+        h = np.sqrt(v_k) + eps
+        return -gamma(k) * m_k / h, AdaptiveState(k, m_hat, v_hat, h)
+
+    return Optimizer(init, update, "Adam")
+
+
+def adamax(step=2e-3, b_m=0.9, b_v=0.999, eps=1e-8):
+    r"""Adamax, PyTorch's ``torch.optim.Adamax``: Adam with the infinity norm in the metric.
+
+    .. math::
+        \hat m_k = b_m \hat m_{k-1} + (1-b_m) g_k, \qquad
+        u_k = \max(b_v u_{k-1},\ |g_k| + \epsilon),\ u_0 = 0, \qquad
+        x_{k+1} = x_k - \frac{\gamma_k}{1 - b_m^k} \hat m_k ./ u_k.
+
+    :math:`H_k = \operatorname{diag}(u_k)` needs no bias correction (a max is not biased toward
+    0). PyTorch adds ε to :math:`|g_k|` inside the max (as here); the paper and Keras add ε to
+    :math:`u_k` in the denominator instead.
+
+    Example
+    -------
+    >>> opt = adamax(0.002)
+    >>> step, s = opt.update(np.array([4.0]), opt.init(np.zeros(1))); step.round(9)
+    array([-0.002])
+    """
+    gamma = _step_schedule(step)
+    b_m = _checks.decay(b_m, "b_m")
+    b_v = _checks.decay(b_v, "b_v")
+    eps = _checks.nonnegative(eps, "eps")
+
+    def init(x0):
+        z = np.zeros(np.shape(x0))
+        return AdaptiveState(0, z, z, z + eps)
+
+    def update(g, state, x=None):
+        k = state.count + 1
+        m_hat = b_m * state.m + (1.0 - b_m) * g
+        u = np.maximum(b_v * state.v, np.abs(g) + eps)
+        return -gamma(k) / (1.0 - b_m ** k) * m_hat / u, AdaptiveState(k, m_hat, u, u)
+
+    return Optimizer(init, update, "Adamax")
+
+
+def adadelta(step=1.0, rho=0.9, eps=1e-6):
+    r"""Adadelta, PyTorch's ``torch.optim.Adadelta``.
+
+    .. math::
+        \hat v_k &= \rho \hat v_{k-1} + (1-\rho) g_k^2, \qquad
+        \Delta_k = \frac{\sqrt{\hat u_{k-1} + \epsilon}}{\sqrt{\hat v_k + \epsilon}}\, g_k, \qquad
+        \hat u_k = \rho \hat u_{k-1} + (1-\rho)\Delta_k^2,\\
+        x_{k+1} &= x_k - \gamma_k \Delta_k, \qquad
+        H_k = \operatorname{diag}\Big(\sqrt{\hat v_k + \epsilon}\,/\sqrt{\hat u_{k-1} + \epsilon}\Big).
+
+    The numerator (an RMS of past updates) is Zeiler's "unit correction": the step has the units of
+    x, so :math:`\gamma = 1` needs no tuning. ε sits *inside* both roots, as in the paper, PyTorch,
+    Keras and optax.
+
+    Example
+    -------
+    >>> opt = adadelta()
+    >>> step, s = opt.update(np.array([1.0]), opt.init(np.zeros(1)))
+    >>> bool(np.isclose(step[0], -np.sqrt(1e-6) / np.sqrt(0.1 + 1e-6), rtol=1e-12))
+    True
+    """
+    gamma = _step_schedule(step)
+    rho = _checks.decay(rho, "rho")
+    eps = _checks.nonnegative(eps, "eps")
+    if eps == 0:
+        raise ValueError("adadelta needs eps > 0 (with eps = 0 its first step is exactly 0)")
+
+    def init(x0):
+        z = np.zeros(np.shape(x0))
+        return AdaptiveState(0, z, z, z + 1.0, z)
+
+    def update(g, state, x=None):
+        k = state.count + 1
+        v = rho * state.v + (1.0 - rho) * g * g
+        h = np.sqrt(v + eps) / np.sqrt(state.extra + eps)
+        delta = g / h
+        u = rho * state.extra + (1.0 - rho) * delta * delta
+        return -gamma(k) * delta, AdaptiveState(k, state.m, v, h, u)
+
+    return Optimizer(init, update, "Adadelta")
+
+
+def metric_diagonal(state):
+    r"""The diagonal :math:`(h_{1,k},\dots,h_{n,k})` of the metric :math:`H_k` of the last update.
+
+    The effective step of coordinate i is :math:`\gamma_k / h_{i,k}`.
+    """
+    return np.asarray(state.h)
+
+
+def filtered_gradient(state):
+    r"""The filtered gradient :math:`\hat m_k` held in the state (zeros for methods without one)."""
+    m = getattr(state, "m", None)
+    if m is None:
+        raise ValueError(f"{type(state).__name__} holds no filtered gradient")
+    return np.asarray(m)
+
+
+# ---------------------------------------------------------------------------------------------
+# The driver loop
+# ---------------------------------------------------------------------------------------------
+def run(optimizer, grad, x0, steps, *, hessian=None, blowup=1e8, callback=None,
+        return_states=False):
+    r"""Run ``optimizer`` from ``x0`` for ``steps`` updates; return the iterates.
+
+    The loop is the whole algorithm::
+
+        state = optimizer.init(x0)
+        for k in range(steps):
+            step, state = optimizer.update(grad(x), state, x)
+            x = x + step
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    grad : callable x -> g
+        The gradient; a stochastic problem passes a callable that draws its own sample
+        (e.g. :meth:`LeastSquares.sampler`).
+    x0 : (n,) array, or (R, n) for R independent runs advanced together
+    steps : int >= 0
+    hessian : callable or matrix, optional; only for optimizers that need it (:func:`newton`)
+    blowup : float
+        A run whose iterate is non-finite or has norm above ``blowup * (1 + ||x0||)`` is
+        *diverged*: from then on its rows are NaN (no overflow warnings reach the caller).
+    callback : callable (k, x, state) -> None, optional, called after every update
+    return_states : bool; when True return ``(iterates, states)`` with the list of states
+
+    Returns
+    -------
+    iterates : ndarray of shape ``(steps + 1,) + x0.shape``; row 0 is ``x0``.
+        Use :func:`diverged` / :func:`divergence_step` to ask whether and when a run blew up.
+
+    Example
+    -------
+    >>> from course_utils.objectives import Quadratic
+    >>> f = Quadratic([[1.0, 0.0], [0.0, 2.0]])
+    >>> X = run(gd(1.5), f.grad, [1.0, 1.0], steps=200)    # 1.5 > 2/lambda_max = 1
+    >>> bool(diverged(X)), divergence_step(X)
+    (True, 28)
+    """
+    if not isinstance(optimizer, Optimizer):
+        raise ValueError(f"optimizer must be an Optimizer (e.g. gd(0.1)); got {type(optimizer).__name__}")
+    if not callable(grad):
+        raise ValueError("grad must be a callable grad(x) -> gradient")
+    x = _checks.as_array(x0, "x0", min_ndim=1).copy()
+    steps = _checks.nonnegative_int(steps, "steps")
+    blowup = _checks.positive(blowup, "blowup")
+    hess = None
+    if optimizer.needs_hessian:
+        hess = hessian if hessian is not None else getattr(getattr(grad, "__self__", None), "hessian", None)
+    limit = blowup * (1.0 + np.linalg.norm(x, axis=-1))
+    out = np.full((steps + 1,) + x.shape, np.nan)
+    out[0] = x
+    x0_parked = x.copy()
+    state = optimizer.init(x)
+    states = [state] if return_states else None
+    alive = np.ones(x.shape[:-1], dtype=bool)
+    with np.errstate(all="ignore"):
+        for k in range(steps):
+            g = np.asarray(grad(x), dtype=float)
+            if g.shape != x.shape:
+                raise ValueError(f"grad(x) returned shape {g.shape}; expected {x.shape}")
+            if hess is not None:
+                step, state = optimizer.update(g, state, x, hessian=hess)
+            else:
+                step, state = optimizer.update(g, state, x)
+            x = x + step
+            alive &= np.all(np.isfinite(x), axis=-1) & (np.linalg.norm(x, axis=-1) <= limit)
+            if np.all(alive):
+                out[k + 1] = x
+            else:
+                # a diverged run shows as NaN; inside the loop it is parked at x0 so that the
+                # batched gradient of the live runs never sees a NaN
+                out[k + 1] = np.where(alive[..., None], x, np.nan)
+                x = np.where(alive[..., None], x, x0_parked)
+            if return_states:
+                states.append(state)
+            if callback is not None:
+                callback(k + 1, out[k + 1], state)
+            if not np.any(alive):
+                break
+    return (out, states) if return_states else out
+
+
+def diverged(iterates):
+    """True where a run of :func:`run` diverged (its last row is NaN); an array for batched runs."""
+    last = np.asarray(iterates)[-1]
+    bad = ~np.all(np.isfinite(last), axis=-1)
+    return bool(bad) if bad.ndim == 0 else bad
+
+
+def divergence_step(iterates):
+    """The first iteration k whose iterate was flagged as diverged, or None (single runs only)."""
+    X = np.asarray(iterates)
+    if X.ndim != 2:
+        raise ValueError("divergence_step takes the iterates of a single run, shape (steps + 1, n)")
+    bad = np.flatnonzero(~np.all(np.isfinite(X), axis=-1))
+    return int(bad[0]) if bad.size else None

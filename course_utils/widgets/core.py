@@ -1,0 +1,109 @@
+"""Building blocks for fast interactive figures that need no matplotlib front-end extension.
+
+A :class:`LiveFigure` owns a matplotlib ``Figure`` drawn by the Agg renderer into an
+``ipywidgets.Image``. A slider callback updates artists (``set_data``, ``set_text``...) and calls
+:meth:`LiveFigure.refresh`, which re-renders once and sends the PNG bytes to the browser. This works
+the same in JupyterLab, Voila and classic Notebook, with only ipywidgets' own front end.
+
+:class:`App` is the ``VBox`` a factory returns. Its rich display carries, besides the live widget,
+a static PNG of the figure, so a notebook browsed without a kernel (e.g. on a code host) still shows
+the picture.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+
+class LiveFigure:
+    """A Figure rendered to PNG into an ``ipywidgets.Image``.
+
+    Parameters
+    ----------
+    figsize : (w, h) in inches
+    dpi : resolution of the rendered image
+    **subplots : passed to ``Figure.subplots`` (e.g. ``ncols=2``)
+
+    Attributes
+    ----------
+    fig, axes : the Figure and what ``fig.subplots(**subplots)`` returned
+    image : the ``ipywidgets.Image`` that shows it
+
+    Example
+    -------
+    >>> live = LiveFigure(figsize=(4, 3))
+    >>> (line,) = live.axes.plot([0, 1], [0, 1])
+    >>> line.set_ydata([1, 0]); live.refresh()          # re-render once, push the PNG
+    """
+
+    def __init__(self, figsize=(6.0, 4.0), dpi=90, **subplots):
+        self.fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+        FigureCanvasAgg(self.fig)
+        self.axes = self.fig.subplots(**subplots)
+        self.dpi = dpi
+        self.image = widgets.Image(format="png")
+        self.image.layout.max_width = "100%"
+        self.renders = 0
+
+    def png(self):
+        """Render the figure now and return its PNG bytes."""
+        buf = io.BytesIO()
+        self.fig.canvas.print_png(buf)
+        return buf.getvalue()
+
+    def freeze_layout(self):
+        """Fix the constrained layout as it is now, so later renders skip the layout solver."""
+        self.fig.canvas.draw()
+        self.fig.set_layout_engine("none")
+
+    def refresh(self):
+        """Re-render and update the image widget (call once per slider event)."""
+        self.image.value = self.png()
+        self.renders += 1
+
+
+class App(widgets.VBox):
+    """A ``VBox`` of controls and a :class:`LiveFigure`, displayed with a static PNG fallback.
+
+    ``app.live`` is the LiveFigure, ``app.update`` the callback (call it to redraw by hand),
+    ``app.controls`` a dict of the controls by name.
+    """
+
+    def __init__(self, controls, live, update, header=None):
+        rows = [header] if header is not None else []
+        rows.append(widgets.HBox(list(controls.values()), layout=widgets.Layout(flex_flow="row wrap")))
+        rows.append(live.image)
+        super().__init__(rows)
+        self.controls = controls
+        self.live = live
+        self.update = update
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is not None:
+            png = self.live.image.value or self.live.png()
+            bundle["image/png"] = base64.b64encode(png).decode("ascii")
+        return bundle
+
+
+def slider(value, lo, hi, step=None, description="", readout_format=".3g", **kwargs):
+    """A ``FloatSlider`` with continuous updates and a wide label (fewer keystrokes in notebooks)."""
+    step = step if step is not None else (hi - lo) / 200
+    return widgets.FloatSlider(value=value, min=lo, max=hi, step=step, description=description,
+                               readout_format=readout_format, continuous_update=True,
+                               style={"description_width": "initial"}, **kwargs)
+
+
+def log_slider(value, lo, hi, description="", steps=200, readout_format=".3g", **kwargs):
+    """A ``FloatLogSlider`` between ``lo`` and ``hi`` (both > 0) with ``steps`` positions."""
+    a, b = np.log10(lo), np.log10(hi)
+    return widgets.FloatLogSlider(value=value, base=10, min=a, max=b, step=(b - a) / steps,
+                                  description=description, readout_format=readout_format,
+                                  continuous_update=True, style={"description_width": "initial"},
+                                  **kwargs)
