@@ -3,6 +3,9 @@
     python tools/refresh_notebooks.py                 # every notebook in notebooks/
     python tools/refresh_notebooks.py notebooks/01-*.ipynb
 
+The first PNG output of the cell tagged ``readme-figure`` is saved as ``docs/img/<notebook>.png``,
+the lesson's picture in the README, so the README shows what the notebooks' own code draws.
+
 Cells run top to bottom with the working directory set to notebooks/ (as nbval and JupyterLab do);
 cells tagged ``raises-exception`` may fail. Afterwards the saved widget state
 (``metadata.widgets``) is stripped: it is large and nbval does not need it. Contributors run this
@@ -11,6 +14,7 @@ cells tagged ``raises-exception`` may fail. Afterwards the saved widget state
 
 from __future__ import annotations
 
+import base64
 import sys
 import time
 from pathlib import Path
@@ -20,6 +24,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
+IMAGES = ROOT / "docs" / "img"
 
 
 def clean(nb):
@@ -34,6 +39,20 @@ def clean(nb):
     return nb
 
 
+def save_readme_figure(nb, path: Path):
+    """Write the first PNG of the cell tagged ``readme-figure`` to docs/img/<stem>.png."""
+    for cell in nb.cells:
+        if "readme-figure" in cell.metadata.get("tags", []):
+            for out in cell.get("outputs", []):
+                png = out.get("data", {}).get("image/png")
+                if png:
+                    IMAGES.mkdir(parents=True, exist_ok=True)
+                    target = IMAGES / f"{path.stem}.png"
+                    target.write_bytes(base64.b64decode(png))
+                    return target
+    return None
+
+
 def refresh(path: Path, timeout: int = 600) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
@@ -41,6 +60,7 @@ def refresh(path: Path, timeout: int = 600) -> float:
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     elapsed = time.perf_counter() - start
     nbformat.write(clean(nb), path)
+    save_readme_figure(nb, path)
     return elapsed
 
 
