@@ -29,3 +29,13 @@ def _best_diagonal(answer):
     # minimizes the condition number over all diagonal H.
     f = Quadratic(Q_EX)
     return f.condition_number(h) <= f.condition_number(np.diag(Q_EX)) * (1 + 1e-6)
+
+
+@register("01-best-rate",
+          hint="Take the eigenvalues λ of H^{-1/2} Q H^{-1/2}. The error obeys e_{k+1} = (I - γH⁻¹Q)e_k, "
+               "so the factor per step is max|1 - γλ|; at the best constant step 2/(λmin + λmax) it "
+               "equals (κ - 1)/(κ + 1) with κ = λmax/λmin.",
+          prompt="The contraction factor per step of scaled GD on Q_EX with H = diag(1, 4) at its best "
+                 "constant step.")
+def _best_rate(answer):
+    return close(answer, Quadratic(Q_EX).optimal_rate(H=[1.0, 4.0]), rtol=1e-4)

@@ -3,11 +3,13 @@ Figure/Axes API and returns the artists it made, so a widget can update them lat
 """
 
 from .core import (  # noqa: F401
-    banner, contours, convergence, ellipse, get_ax, grid_values, level_sets_with_path, path,
-    rate_line, step_arrow,
+    banner, contours, convergence, ellipse, ellipse_points, get_ax, grid_values,
+    level_sets_with_path, log_rate_values, move_arrow, path, point, rate_line, set_ellipse,
+    set_points, step_arrow,
 )
 
 __all__ = [
-    "banner", "contours", "convergence", "ellipse", "get_ax", "grid_values",
-    "level_sets_with_path", "path", "rate_line", "step_arrow",
+    "banner", "contours", "convergence", "ellipse", "ellipse_points", "get_ax", "grid_values",
+    "level_sets_with_path", "log_rate_values", "move_arrow", "path", "point", "rate_line",
+    "set_ellipse", "set_points", "step_arrow",
 ]

@@ -136,3 +136,61 @@ def banner(ax, text="diverges", color="C3", visible=False, fontsize=16):
     return ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center",
                    fontsize=fontsize, color=color, weight="bold", visible=visible, zorder=10,
                    bbox=dict(boxstyle="round", fc="white", ec=color, alpha=0.9))
+
+
+# --- small helpers for widgets: create an artist once, then move it ----------------------------
+def point(x, ax=None, marker="o", color="k", markersize=8, **kwargs):
+    """One marker at the 2-D point ``x``; returns the Line2D (move it with :func:`set_points`)."""
+    ax = get_ax(ax)
+    x = np.asarray(x, dtype=float).reshape(-1, 2)
+    (line,) = ax.plot(x[:, 0], x[:, 1], ls="none", marker=marker, color=color,
+                      markersize=markersize, **kwargs)
+    return line
+
+
+def set_points(line, points):
+    """Set a Line2D's data to the rows of ``points`` (shape ``(k, 2)``, or one point ``(2,)``).
+
+    Returns the line. NaN rows (a diverged run) are simply not drawn.
+    """
+    P = np.asarray(points, dtype=float).reshape(-1, 2)
+    line.set_data(P[:, 0], P[:, 1])
+    return line
+
+
+def set_ellipse(line, H, center, radius=1.0, n=200):
+    r"""Move a Line2D made by :func:`ellipse` to :math:`\|x - c\|_H = r`; hide it when the center
+    or radius is not finite (e.g. a diverged run). Returns the line."""
+    c = np.asarray(center, dtype=float)
+    ok = bool(np.all(np.isfinite(c)) and np.isfinite(radius) and radius > 0)
+    if ok:
+        set_points(line, ellipse_points(H, c, radius, n))
+    line.set_visible(ok)
+    return line
+
+
+def move_arrow(arrow, x_from, x_to):
+    """Move an arrow made by :func:`step_arrow`; hide it when either end is not finite."""
+    a = np.asarray(x_from, dtype=float)
+    b = np.asarray(x_to, dtype=float)
+    ok = bool(np.all(np.isfinite(a)) and np.all(np.isfinite(b)))
+    if ok:
+        arrow.xy = tuple(b)
+        arrow.set_position(tuple(a))
+    arrow.set_visible(ok)
+    return arrow
+
+
+def log_rate_values(rate, steps, start=1.0, power=1, floor=1e-300, ceil=1e300):
+    r""":math:`\text{start}\cdot\text{rate}^{\,\text{power}\cdot k}`, k = 0..steps, computed in log
+    space and clipped to [floor, ceil], so a rate of 0 or > 1 never warns about log(0) or overflow.
+    Entries that underflow the floor are NaN (not drawn on a log axis)."""
+    k = np.arange(steps + 1)
+    rate = float(rate)
+    if rate <= 0.0:
+        out = np.full(k.shape, np.nan)
+        out[0] = start
+        return out
+    logv = np.log(start) + power * k * np.log(rate)
+    out = np.exp(np.clip(logv, np.log(floor), np.log(ceil)))
+    return np.where(logv < np.log(floor), np.nan, out)

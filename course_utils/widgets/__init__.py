@@ -3,6 +3,6 @@ builds its figure once, wires sliders to a callback that updates the figure's ar
 the widget. Nothing here recomputes what a control did not change.
 """
 
-from .core import App, LiveFigure, log_slider, slider  # noqa: F401
+from .core import App, BlitFigure, LiveFigure, log_slider, png_rgb, slider  # noqa: F401
 
-__all__ = ["App", "LiveFigure", "log_slider", "slider"]
+__all__ = ["App", "BlitFigure", "LiveFigure", "log_slider", "png_rgb", "slider"]

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import base64
 import io
+import struct
+import zlib
 
 import ipywidgets as widgets
 import numpy as np
@@ -66,6 +68,55 @@ class LiveFigure:
         """Re-render and update the image widget (call once per slider event)."""
         self.image.value = self.png()
         self.renders += 1
+
+
+def png_rgb(rgba, level=1):
+    """Encode an ``(h, w, 4)`` uint8 RGBA buffer as an RGB PNG (no row filter, fast zlib level).
+
+    For a plot (mostly flat colour) this is several times faster than Pillow's adaptive filters
+    and the file is about as small.
+    """
+    a = np.asarray(rgba)
+    h, w = a.shape[:2]
+    raw = np.zeros((h, 1 + 3 * w), np.uint8)           # each row: filter byte 0, then RGB
+    raw[:, 1:] = a[..., :3].reshape(h, 3 * w)
+
+    def chunk(tag, data):
+        return (struct.pack(">I", len(data)) + tag + data
+                + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw.tobytes(), level)) + chunk(b"IEND", b""))
+
+
+class BlitFigure(LiveFigure):
+    """A :class:`LiveFigure` that re-renders only the artists a slider moves (blitting).
+
+    After :meth:`freeze` the static part (axes, ticks, labels, contours, legends) is rendered once
+    and kept as a pixel buffer; each :meth:`refresh` restores it, draws the ``dynamic`` artists on
+    top and encodes the PNG with :func:`png_rgb`. Several times faster than a full Agg render of
+    a figure with contours and many tick labels (see ``benchmarks/bench_01_sliders.py``).
+    """
+
+    background = None
+    dynamic: list = []
+
+    def freeze(self, dynamic):
+        """Fix the layout, mark ``dynamic`` as animated and store the static background."""
+        self.dynamic = list(dynamic)
+        for a in self.dynamic:
+            a.set_animated(True)
+        self.freeze_layout()                  # one full draw; animated artists are skipped
+        self.background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+
+    def png(self):
+        if self.background is None:
+            return super().png()
+        canvas = self.fig.canvas
+        canvas.restore_region(self.background)
+        for a in self.dynamic:
+            self.fig.draw_artist(a)
+        return png_rgb(canvas.buffer_rgba())
 
 
 class App(widgets.VBox):
