@@ -92,10 +92,14 @@ def png_rgb(rgba, level=1):
 class BlitFigure(LiveFigure):
     """A :class:`LiveFigure` that re-renders only the artists a slider moves (blitting).
 
-    After :meth:`freeze` the static part (axes, ticks, labels, contours, legends) is rendered once
-    and kept as a pixel buffer; each :meth:`refresh` restores it, draws the ``dynamic`` artists on
-    top and encodes the PNG with :func:`png_rgb`. Several times faster than a full Agg render of
-    a figure with contours and many tick labels (see ``benchmarks/bench_01_sliders.py``).
+    The static part (axes, ticks, labels, contours, legends) is rendered once and kept as a pixel
+    buffer; each :meth:`refresh` restores it, draws the moving artists on top and encodes the PNG
+    with :func:`png_rgb`. Several times faster than a full Agg render of a figure with contours and
+    many tick labels (see ``benchmarks/bench_01_sliders.py``).
+
+    Use :meth:`freeze` once the figure is built (fixes the layout, marks the moving artists), or
+    :meth:`set_moving` when the layout is already fixed. Call :meth:`invalidate` after changing
+    anything static (limits, labels, ...): the next refresh re-renders the background.
     """
 
     background = None
@@ -103,17 +107,30 @@ class BlitFigure(LiveFigure):
 
     def freeze(self, dynamic):
         """Fix the layout, mark ``dynamic`` as animated and store the static background."""
-        self.dynamic = list(dynamic)
-        for a in self.dynamic:
-            a.set_animated(True)
+        self.set_moving(dynamic)
         self.freeze_layout()                  # one full draw; animated artists are skipped
         self.background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
 
+    def set_moving(self, artists):
+        """Mark ``artists`` as the moving ones (animated: left out of the background)."""
+        self.dynamic = list(artists)
+        for a in self.dynamic:
+            a.set_animated(True)
+        self.invalidate()
+
+    def invalidate(self):
+        """Forget the background; the next render draws the static part again."""
+        self.background = None
+
     def png(self):
-        if self.background is None:
+        if not self.dynamic:
             return super().png()
         canvas = self.fig.canvas
-        canvas.restore_region(self.background)
+        if self.background is None:
+            canvas.draw()                     # draws all but the animated artists
+            self.background = canvas.copy_from_bbox(self.fig.bbox)
+        else:
+            canvas.restore_region(self.background)
         for a in self.dynamic:
             self.fig.draw_artist(a)
         return png_rgb(canvas.buffer_rgba())

@@ -1,0 +1,43 @@
+"""Exercises of notebook 02 (convergence to the projection point)."""
+
+import numpy as np
+
+from . import close, register
+from ..projection import projection_point
+
+# The exercise's problem differs from the notebook's so its numbers give nothing away.
+A_EX = np.array([[1.0, -2.0, 0.5], [0.0, 1.0, 1.0]])
+B_EX = np.array([1.0, 2.0])
+X0_EX = np.array([2.0, -1.0, 0.5])
+H_EX = np.array([4.0, 1.0, 0.25])
+
+
+@register("02-projection-formula",
+          hint="Write the KKT conditions H(x - x0) = Aᵀλ, Ax = b and eliminate x: "
+               "(A H⁻¹ Aᵀ) λ = b - A x0. Solve that m x m system with np.linalg.solve (no inv), "
+               "then x = x0 + H⁻¹Aᵀλ.",
+          prompt="A function proj(A, b, x0, H) returning the H-norm projection of x0 onto {x: Ax = b} "
+                 "(H an SPD matrix).")
+def _projection_formula(answer):
+    if not callable(answer):
+        raise TypeError("the answer must be a function proj(A, b, x0, H)")
+    rng = np.random.default_rng(2024)
+    for m, n in [(1, 2), (2, 3), (3, 7), (5, 12)]:
+        A = rng.standard_normal((m, n))
+        b = rng.standard_normal(m)
+        x0 = rng.standard_normal(n)
+        M = rng.standard_normal((n, n))
+        H = M @ M.T + 0.5 * np.eye(n)
+        got = np.asarray(answer(A.copy(), b.copy(), x0.copy(), H.copy()), dtype=float)
+        if not close(got, projection_point(A, b, x0, H), rtol=1e-7, atol=1e-9):
+            return False
+    return True
+
+
+@register("02-predict-scaled-gd",
+          hint="Scaled GD from x0 keeps H x_k - H x0 in R(Aᵀ); its limit solves Ax = b. "
+               "Those two conditions pin down the H-norm projection of x0: compute it with "
+               "projection_point or your own formula, before running anything.",
+          prompt="Where does scaled GD with H = diag(H_EX) started at X0_EX end on A_EX x = B_EX?")
+def _predict_scaled_gd(answer):
+    return close(answer, projection_point(A_EX, B_EX, X0_EX, H_EX), rtol=1e-6, atol=1e-8)

@@ -1,0 +1,82 @@
+"""The projection App: its artists show exactly what the numeric model computes, warning-free."""
+
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from course_utils.plots.core import ellipse_points  # noqa: E402
+from course_utils.plots.geometry import touching_radii  # noqa: E402
+from course_utils.widgets.projection import FRACTIONS, projection_app  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def app():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        return projection_app()
+
+
+def xy(line):
+    x, y = line.get_data()
+    return np.column_stack([np.asarray(x, float), np.asarray(y, float)])
+
+
+SETTINGS = [
+    dict(x1=-2.5, x2=-1.5, h1=1.0, h2=6.0, frac=0.3, adam=0.3),
+    dict(x1=2.0, x2=-2.5, h1=0.2, h2=1.0, frac=0.8, adam=1.2),
+    dict(x1=0.0, x2=0.0, h1=5.0, h2=0.3, frac=0.1, adam=0.25),
+    dict(x1=-3.0, x2=2.9, h1=9.0, h2=9.0, frac=0.5, adam=0.5),
+]
+
+
+@pytest.mark.parametrize("s", SETTINGS)
+def test_artists_equal_the_numeric_model(app, s):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for k, v in s.items():
+            app.controls[k].value = v
+    pic, art = app.picture, app.artists
+    x0 = np.array([app.controls["x1"].value, app.controls["x2"].value])
+    h = np.array([app.controls["h1"].value, app.controls["h2"].value])
+    frac, g0 = app.controls["frac"].value, app.controls["adam"].value
+    np.testing.assert_allclose(xy(art["gd"]), pic.gd(x0, frac))
+    np.testing.assert_allclose(xy(art["scaled_gd"]), pic.scaled_gd(x0, h, frac))
+    np.testing.assert_allclose(xy(art["sgd"]), pic.sgd(x0, frac))
+    np.testing.assert_allclose(xy(art["adam"]), pic.adam(x0, g0))
+    p, p_h = pic.projection(x0), pic.projection(x0, h)
+    np.testing.assert_allclose(xy(art["proj"])[0], p)
+    np.testing.assert_allclose(xy(art["proj_h"])[0], p_h)
+    np.testing.assert_allclose(xy(art["x0"])[0], x0)
+    for ln, r in zip(art["ellipses"], touching_radii(h, x0, p_h, FRACTIONS)):
+        np.testing.assert_allclose(xy(ln), ellipse_points(h, x0, r, 160), atol=1e-12)
+    # the largest ellipse touches the line at the H-projection (and stays on one side of it)
+    E = xy(art["ellipses"][-1])
+    side = E @ pic.a - pic.beta
+    assert np.all(side <= 1e-9) or np.all(side >= -1e-9)
+    assert np.min(np.linalg.norm(E - p_h, axis=1)) < 0.1
+    circle = xy(art["circle"])
+    np.testing.assert_allclose(np.linalg.norm(circle - x0, axis=1), np.linalg.norm(p - x0))
+    assert "Adam" in art["status"].get_text()
+    assert app.live.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_only_changed_runs_are_recomputed(app, monkeypatch):
+    calls = []
+    pic = app.picture
+    orig = pic.adam
+    monkeypatch.setattr(pic, "adam", lambda *a: calls.append(a) or orig(*a))
+    app.controls["h1"].value = 2.345      # Adam does not depend on H
+    assert calls == []
+    renders = app.live.renders
+    app.controls["x1"].value = 1.234
+    assert len(calls) == 1 and app.live.renders == renders + 1
+
+
+def test_static_png_fallback(app):
+    bundle = app._repr_mimebundle_()
+    assert "image/png" in bundle
