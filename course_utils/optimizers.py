@@ -275,8 +275,9 @@ def adagrad(step=1e-2, eps=1e-10, initial_accumulator_value=0.0):
         x_{k+1} = x_k - \gamma_k H_k^{-1} g_k.
 
     The metric only grows, so the effective steps :math:`\gamma/h_{i,k}` shrink forever.
-    ε is added after the square root as in PyTorch; TensorFlow/Keras add it after the root too but
-    start the accumulator at 0.1 (``initial_accumulator_value``), optax at 0.1 as well.
+    ε is added after the square root as in PyTorch (and the legacy ``tf.keras`` optimizers); Keras 3
+    and optax put it *inside*, :math:`\sqrt{s_k + \epsilon}`, and both start the accumulator at 0.1
+    (``initial_accumulator_value``).
 
     Example
     -------
@@ -394,8 +395,8 @@ def adamax(step=2e-3, b_m=0.9, b_v=0.999, eps=1e-8):
         x_{k+1} = x_k - \frac{\gamma_k}{1 - b_m^k} \hat m_k ./ u_k.
 
     :math:`H_k = \operatorname{diag}(u_k)` needs no bias correction (a max is not biased toward
-    0). PyTorch adds ε to :math:`|g_k|` inside the max (as here); the paper and Keras add ε to
-    :math:`u_k` in the denominator instead.
+    0). PyTorch adds ε to :math:`|g_k|` inside the max (as here); Keras adds ε to :math:`u_k` in
+    the denominator instead; the paper's Adamax has no ε at all.
 
     Example
     -------

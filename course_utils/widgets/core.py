@@ -113,7 +113,7 @@ class BlitFigure(LiveFigure):
 
     def set_moving(self, artists):
         """Mark ``artists`` as the moving ones (animated: left out of the background)."""
-        self.dynamic = list(artists)
+        self.dynamic = [a for a in artists if a is not None]
         for a in self.dynamic:
             a.set_animated(True)
         self.invalidate()
