@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test notebooks bench clean
+.PHONY: lab test lecture notebooks bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || \
@@ -18,9 +18,17 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/00-start-here.ipynb
 
-## make test: set up, then run the unit tests and every notebook under nbval
+## make test: set up, then run the unit tests, every notebook under nbval, and the browser tests
+## (tests/e2e need Debian's chromium: installed here with apt-get when missing and we are root)
 test: $(STAMP)
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update && apt-get install -y chromium; fi
 	$(BIN)/python -m pytest
+
+## make lecture [NB=01-scale-the-gradient.ipynb]: the notebooks as apps (no code, projector-sized
+## figures) in Voila; without NB, a list of the notebooks to pick from
+lecture: $(STAMP)
+	COURSE_STYLE=lecture $(BIN)/voila --show_tracebacks=True notebooks/$(NB)
 
 ## make notebooks: re-execute every notebook in a fresh kernel and store the outputs
 notebooks: $(STAMP)

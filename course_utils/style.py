@@ -2,7 +2,21 @@
 
 Call :func:`apply` once in a notebook's first code cell. It switches on the lecture style when the
 environment variable ``COURSE_STYLE`` is ``lecture`` (e.g. ``COURSE_STYLE=lecture voila ...``),
-the notebook style otherwise. :func:`lecture` switches the lecture style on explicitly.
+the notebook style otherwise. :func:`lecture` switches the lecture style on explicitly, and
+:func:`notebook` switches back.
+
+The lecture style is meant to be read from the back of a hall on a washed-out projector: larger
+fonts, thicker lines and markers, and the Okabe–Ito colour cycle, whose colours stay distinct for
+the common kinds of colour-vision deficiency (and in grey scale, roughly). Figures drawn after the
+call pick it up; figures that already exist keep their look (re-run their cells).
+
+Example
+-------
+>>> from course_utils import style
+>>> style.lecture()          # one call at the top of a notebook
+'lecture'
+>>> style.notebook()
+'notebook'
 """
 
 from __future__ import annotations
@@ -10,6 +24,21 @@ from __future__ import annotations
 import os
 
 import matplotlib as mpl
+from cycler import cycler
+
+#: Okabe & Ito (2008), "Color Universal Design": eight colours distinguishable with protanopia,
+#: deuteranopia and tritanopia. Ordered for lines on white: the low-contrast yellow comes last.
+OKABE_ITO = {
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "bluish green": "#009E73",
+    "orange": "#E69F00",
+    "reddish purple": "#CC79A7",
+    "sky blue": "#56B4E9",
+    "black": "#000000",
+    "yellow": "#F0E442",
+}
+PALETTE = list(OKABE_ITO.values())
 
 NOTEBOOK = {
     "figure.dpi": 90,
@@ -23,29 +52,53 @@ LECTURE = {
     **NOTEBOOK,
     "font.size": 15,
     "axes.titlesize": 17,
+    "axes.titleweight": "bold",
     "axes.labelsize": 16,
+    "figure.titlesize": 18,
     "legend.fontsize": 13,
+    "legend.title_fontsize": 14,
     "xtick.labelsize": 13,
     "ytick.labelsize": 13,
     "lines.linewidth": 2.6,
     "lines.markersize": 8,
+    "lines.markeredgewidth": 1.5,
+    "patch.linewidth": 1.5,
+    "axes.linewidth": 1.4,
+    "xtick.major.width": 1.2,
+    "ytick.major.width": 1.2,
+    "xtick.major.size": 5,
+    "ytick.major.size": 5,
+    "grid.linewidth": 1.0,
+    "grid.alpha": 0.4,
+    "contour.linewidth": 2.0,
+    "axes.prop_cycle": cycler(color=PALETTE),
+    "image.cmap": "viridis",
 }
+
+# What the lecture style sets beyond the notebook style, back at matplotlib's defaults, so that
+# notebook() after lecture() restores the notebook look exactly.
+_UNDO_LECTURE = {key: mpl.rcParamsDefault[key] for key in LECTURE if key not in NOTEBOOK}
 
 
 def notebook():
     """The default style for reading a notebook on a laptop screen."""
+    mpl.rcParams.update(_UNDO_LECTURE)
     mpl.rcParams.update(NOTEBOOK)
+    return "notebook"
 
 
 def lecture():
-    """Large fonts and thick lines, readable from the back of a lecture hall."""
+    """Large fonts, thick lines and a colour-blind-safe palette, readable from the back of a hall."""
     mpl.rcParams.update(LECTURE)
+    return "lecture"
 
 
 def apply():
-    """The style chosen by ``COURSE_STYLE`` (``lecture`` or anything else for the notebook style)."""
-    if os.environ.get("COURSE_STYLE", "").lower() == "lecture":
-        lecture()
-        return "lecture"
-    notebook()
-    return "notebook"
+    """The style chosen by ``COURSE_STYLE`` (``lecture`` or anything else for the notebook style).
+
+    Returns the name of the style switched on (assign it, ``_ = style.apply()``, so the cell
+    prints nothing).
+    """
+    if os.environ.get("COURSE_STYLE", "").strip().lower() == "lecture":
+        return lecture()
+    return notebook()

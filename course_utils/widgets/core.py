@@ -50,6 +50,8 @@ class LiveFigure:
         self.axes = self.fig.subplots(**subplots)
         self.dpi = dpi
         self.image = widgets.Image(format="png")
+        # show the PNG at its own pixel size (a stretched image is blurry), never wider than the page
+        self.image.layout.width = f"{int(round(figsize[0] * dpi))}px"
         self.image.layout.max_width = "100%"
         self.renders = 0
 

@@ -1,0 +1,82 @@
+"""Fixtures of the end-to-end tests: headless Chromium, JupyterLab and Voila servers.
+
+Deselect these tests with ``pytest -m "not e2e"``. Screenshots and server logs go to
+``e2e-artifacts/`` in the repository root (gitignored); the run prints where.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from e2e_helpers import (ARTIFACTS, NOTEBOOK_DIR, chromium_missing_reason, launch_browser,
+                         start_jupyterlab, start_voila)
+
+
+def _unavailable(reason):
+    # In CI (and under `make test`, which installs chromium as root) a missing browser is a failure,
+    # not a silent skip; a contributor without root may run the rest of the suite.
+    if os.environ.get("CI"):
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+_ran = []
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
+    _ran.append(True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory, artifacts):
+    """A fresh headless Chromium profile (persistent context in a temporary folder)."""
+    reason = chromium_missing_reason()
+    if reason:
+        _unavailable(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        context = launch_browser(pw, tmp_path_factory.mktemp("chromium-profile"))
+        context.set_default_timeout(60_000)
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, artifacts):
+    """JupyterLab whose root is the folder holding ``notebooks/`` (the repository)."""
+    server = start_jupyterlab(NOTEBOOK_DIR.parent, tmp_path_factory.mktemp("jupyterlab"),
+                              artifacts / "jupyterlab.log")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def voila(tmp_path_factory, artifacts):
+    """Voila serving ``notebooks/`` in lecture mode (COURSE_STYLE=lecture reaches its kernels)."""
+    server = start_voila(NOTEBOOK_DIR, tmp_path_factory.mktemp("voila"), artifacts / "voila.log")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def page(browser):
+    page = browser.new_page()
+    yield page
+    page.close()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if _ran:
+        terminalreporter.write_line(f"e2e screenshots and server logs: {ARTIFACTS}")
