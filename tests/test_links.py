@@ -6,8 +6,6 @@ headings (JupyterLab's id: the heading text with spaces replaced by '-'; GitHub'
 accepted too). External http(s) links are not fetched (no network in CI): they must be well formed.
 """
 
-import importlib.util
-import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -17,15 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def load_tool():
-    spec = importlib.util.spec_from_file_location("course_nav", ROOT / "tools" / "nav.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-nav = load_tool()
+from navtool import nav  # noqa: E402  (tools/nav.py)
 
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")),
              *sorted((ROOT / "notebooks").glob("*.ipynb"))]

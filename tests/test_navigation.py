@@ -3,9 +3,7 @@
 If a test here fails after you renamed a notebook or changed a title: run ``python tools/nav.py``.
 """
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import nbformat
@@ -20,15 +18,7 @@ NAME = re.compile(r"^\d{2}-[a-z][a-z0-9]*(-[a-z0-9]+)+\.ipynb$")
 NOT_VERBS = {"intro", "introduction", "lesson", "chapter", "part", "notebook", "the", "a", "an"}
 
 
-def load_tool():
-    spec = importlib.util.spec_from_file_location("course_nav", ROOT / "tools" / "nav.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-nav = load_tool()
+from navtool import nav  # noqa: E402  (tools/nav.py)
 
 
 # --- the real course ---------------------------------------------------------------------------

@@ -6,9 +6,7 @@ the map, and every link of the map must reach an existing notebook and, with ``#
 its section headings (JupyterLab's id: heading text with spaces replaced by '-').
 """
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -59,15 +57,7 @@ LESSONS = ["01-scale-the-gradient.ipynb", "02-converge-to-the-projection.ipynb",
            "03-look-inside-adam.ipynb", "04-compare-sharp-and-flat-minima.ipynb"]
 
 
-def load_tool():
-    spec = importlib.util.spec_from_file_location("course_nav", ROOT / "tools" / "nav.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-nav = load_tool()
+from navtool import nav  # noqa: E402  (tools/nav.py)
 
 
 def rows():
