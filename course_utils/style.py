@@ -50,11 +50,11 @@ NOTEBOOK = {
 
 LECTURE = {
     **NOTEBOOK,
-    "font.size": 15,
-    "axes.titlesize": 17,
+    "font.size": 14,
+    "axes.titlesize": 15,
     "axes.titleweight": "bold",
-    "axes.labelsize": 16,
-    "figure.titlesize": 18,
+    "axes.labelsize": 15,
+    "figure.titlesize": 16,
     "legend.fontsize": 13,
     "legend.title_fontsize": 14,
     "xtick.labelsize": 13,

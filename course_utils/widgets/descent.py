@@ -400,7 +400,7 @@ def scaled_gd_explorer(f, x0=(-4.0, 1.5), steps=60, h=None, preset="P = diag(Q)"
     srate = plots.rate_line(0.5, steps, ax=axc, color="k", lw=1.3, zorder=3)
     kline = axc.axvline(0, color="0.3", lw=1)
     axc.legend(loc="upper right", fontsize="small")
-    axc.set_title("convergence (both at their best γ)")
+    axc.set_title("at the best γ")
     live.freeze([t1, sline, srate, kline] + [a[k] for a in arts for k in ("path", "cur", "ring")])
 
     pick = widgets.ToggleButtons(options=list(presets) + ["custom diag"], value=preset,
