@@ -78,3 +78,18 @@ def test_a_lecture_figure_uses_the_style():
     assert line.get_linewidth() == style.LECTURE["lines.linewidth"]
     assert line.get_color().upper() == style.PALETTE[0].upper()
     assert ax.xaxis.label.get_size() == style.LECTURE["axes.labelsize"]
+
+
+def test_live_figures_render_larger_in_the_lecture_style():
+    from course_utils.widgets.core import LiveFigure
+
+    try:
+        style.notebook()
+        small = LiveFigure(figsize=(4.0, 3.0), dpi=80)
+        style.lecture()
+        large = LiveFigure(figsize=(4.0, 3.0), dpi=80)
+    finally:
+        style.notebook()
+    assert small.fig.dpi == 80 and large.fig.dpi == 120
+    assert small.image.layout.width == "320px" and large.image.layout.width == "480px"
+    assert len(large.png()) > len(small.png())

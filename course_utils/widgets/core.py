@@ -22,6 +22,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .. import style
+
 
 class LiveFigure:
     """A Figure rendered to PNG into an ``ipywidgets.Image``.
@@ -29,7 +31,7 @@ class LiveFigure:
     Parameters
     ----------
     figsize : (w, h) in inches
-    dpi : resolution of the rendered image
+    dpi : resolution of the rendered image (times ``style.display_scale()``: 1.5 in the lecture style)
     **subplots : passed to ``Figure.subplots`` (e.g. ``ncols=2``)
 
     Attributes
@@ -45,6 +47,7 @@ class LiveFigure:
     """
 
     def __init__(self, figsize=(6.0, 4.0), dpi=90, **subplots):
+        dpi = dpi * style.display_scale()        # larger and sharp in the lecture style
         self.fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
         FigureCanvasAgg(self.fig)
         self.axes = self.fig.subplots(**subplots)
