@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 
 ## make lab: set up, then open the course in JupyterLab
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/00-start-here.ipynb
+	$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/00-start-here.ipynb
 
 ## make test: set up, then run the unit tests, every notebook under nbval, and the browser tests
 ## (tests/e2e need Debian's chromium: installed here with apt-get when missing and we are root)
