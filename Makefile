@@ -8,8 +8,11 @@ STAMP  := $(VENV)/.installed
 .PHONY: lab test lecture notebooks bench clean
 
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || \
-	  { $(PYTHON) -m pip install --user virtualenv && $(PYTHON) -m virtualenv $(VENV); }
+	@$(BIN)/python -m pip --version >/dev/null 2>&1 || $(PYTHON) -m venv --clear $(VENV) || \
+	  { echo "python -m venv failed (Debian: apt-get install python3-venv); trying virtualenv"; \
+	    { $(PYTHON) -m pip install --user virtualenv || \
+	      $(PYTHON) -m pip install --user --break-system-packages virtualenv; } && \
+	    $(PYTHON) -m virtualenv --clear $(VENV); }
 	$(BIN)/python -m pip install --upgrade pip
 	$(BIN)/python -m pip install -e '.[test]'
 	@touch $(STAMP)
