@@ -103,6 +103,11 @@ def lecture():
     return "lecture"
 
 
+def current():
+    """The name of the style switched on last: ``"notebook"`` or ``"lecture"``."""
+    return _current
+
+
 def display_scale():
     """The resolution factor of interactive figures in the current style (1.0, or 1.5 in lecture)."""
     return DISPLAY_SCALE[_current]

@@ -93,3 +93,22 @@ def test_live_figures_render_larger_in_the_lecture_style():
     assert small.fig.dpi == 80 and large.fig.dpi == 120
     assert small.image.layout.width == "320px" and large.image.layout.width == "480px"
     assert len(large.png()) > len(small.png())
+
+
+def test_apps_enlarge_their_controls_only_in_the_lecture_style():
+    import ipywidgets as widgets
+
+    from course_utils.widgets.core import LECTURE_CSS, App, LiveFigure, slider
+
+    def css_rows(app):
+        return [w for w in app.children if isinstance(w, widgets.HTML) and w.value == LECTURE_CSS]
+
+    try:
+        style.notebook()
+        plain = App({"s": slider(1.0, 0.0, 2.0)}, LiveFigure(figsize=(2, 2)), lambda: None)
+        style.lecture()
+        big = App({"s": slider(1.0, 0.0, 2.0)}, LiveFigure(figsize=(2, 2)), lambda: None)
+    finally:
+        style.notebook()
+    assert css_rows(plain) == [] and len(css_rows(big)) == 1
+    assert "--jp-widgets-font-size: 18px" in LECTURE_CSS

@@ -141,6 +141,20 @@ class BlitFigure(LiveFigure):
         return png_rgb(canvas.buffer_rgba())
 
 
+#: Larger controls for the lecture style (ipywidgets' own CSS variables): labels, readouts and
+#: slider handles readable on a projector. Added to every App while ``style.lecture()`` is on.
+LECTURE_CSS = """<style>
+:root {
+  --jp-widgets-font-size: 18px;
+  --jp-widgets-inline-height: 36px;
+  --jp-widgets-inline-width: 400px;
+  --jp-widgets-inline-label-width: 120px;
+  --jp-widgets-slider-handle-size: 22px;
+  --jp-widgets-slider-track-thickness: 6px;
+}
+</style>"""
+
+
 class App(widgets.VBox):
     """A ``VBox`` of controls and a :class:`LiveFigure`, displayed with a static PNG fallback.
 
@@ -149,7 +163,9 @@ class App(widgets.VBox):
     """
 
     def __init__(self, controls, live, update, header=None):
-        rows = [header] if header is not None else []
+        rows = [widgets.HTML(LECTURE_CSS)] if style.current() == "lecture" else []
+        if header is not None:
+            rows.append(header)
         rows.append(widgets.HBox(list(controls.values()), layout=widgets.Layout(flex_flow="row wrap")))
         rows.append(live.image)
         super().__init__(rows)
