@@ -43,7 +43,7 @@ def test_model_runs_equal_optimizers_run(problem, batch_size):
         np.testing.assert_allclose(X, ref, rtol=1e-10, atol=1e-12)
 
 
-def test_fast_run_flags_divergence_like_run():
+def test_run_on_batches_flags_divergence_like_run():
     model = ad.FilteredRunsModel(problem=lines_problem(m=6, seed=1), steps=200)
     X = model.run("sgd", 5.0)                    # far beyond the stable step
     ref = opt.run(opt.gd(5.0), model.sampler(1), model.x0, model.steps)

@@ -20,7 +20,7 @@ from ..plots import traces
 from ..problems import QuadraticSum, ellipses_problem, noisy_gradient_stream, reshuffling_batches
 from .core import App, BlitFigure, log_slider, slider
 
-__all__ = ["ema", "VarianceModel", "FilteredRunsModel", "batch_sequence", "fast_run",
+__all__ = ["ema", "VarianceModel", "FilteredRunsModel", "batch_sequence", "run_on_batches",
            "variance_estimate_app", "filtered_sgd_app"]
 
 
@@ -94,7 +94,7 @@ def batch_sequence(problem, batch_size, seed, steps, unbiased=True):
     return scale * per_H[idx].sum(axis=1), scale * per_l[idx].sum(axis=1)
 
 
-def fast_run(optimizer, H, l, x0, blowup=1e8):
+def run_on_batches(optimizer, H, l, x0, blowup=1e8):
     r""":func:`course_utils.optimizers.run` on the precomputed affine gradients of
     :func:`batch_sequence`: step k uses :math:`\widehat\nabla f(x) = x^T H_k - l_k`, so a run costs
     no sampling, only the optimizer's own arithmetic."""
@@ -171,7 +171,7 @@ class FilteredRunsModel:
                 self._batches[batch_size] = batch_sequence(self.problem, batch_size, self.seed,
                                                            self.steps, self.unbiased)
             H, l = self._batches[batch_size]
-            self._cache[key] = fast_run(self.optimizer(method, gamma, b_m, b_v, eps), H, l, self.x0)
+            self._cache[key] = run_on_batches(self.optimizer(method, gamma, b_m, b_v, eps), H, l, self.x0)
             self.computed[method] += 1
         return self._cache[key]
 
