@@ -464,6 +464,100 @@ def adadelta(step=1.0, rho=0.9, eps=1e-6):
     return Optimizer(init, update, "Adadelta")
 
 
+# ---------------------------------------------------------------------------------------------
+# Quasi-Newton: a full metric built from differences of gradients
+# ---------------------------------------------------------------------------------------------
+class BFGSState(NamedTuple):
+    count: int
+    x: Any          # the point of the last gradient (None before the first update)
+    g: Any          # the last gradient
+    H: Any          # the full metric H_k used by the last step, shape (..., n, n)
+    h: Any          # its diagonal
+
+
+def bfgs(step=1.0, H0=None, curvature_tol=1e-12):
+    r"""BFGS, the quasi-Newton method: :math:`x_{k+1} = x_k - \gamma_k H_k^{-1}\nabla f(x_k)`
+    with a full metric :math:`H_k` built from differences of gradients, no Hessian needed.
+
+    With :math:`s_k = x_k - x_{k-1}` and :math:`y_k = \nabla f(x_k) - \nabla f(x_{k-1})`,
+
+    .. math::
+        H_k = H_{k-1} - \frac{H_{k-1}s_k s_k^T H_{k-1}}{s_k^T H_{k-1} s_k}
+              + \frac{y_k y_k^T}{y_k^T s_k}, \qquad H_1 = H_0 .
+
+    :math:`H_k` is the symmetric matrix closest to :math:`H_{k-1}` (a rank-two change) that
+    satisfies the **secant condition** :math:`H_k s_k = y_k`: along the last step it has the
+    curvature :math:`f` showed. On a quadratic :math:`y_k = Qs_k`, so :math:`H_k` learns Q one
+    direction at a time; :math:`H_k` stays positive definite while :math:`y_k^Ts_k > 0` (the
+    update is skipped otherwise, here when :math:`y_k^Ts_k \le` ``curvature_tol``
+    :math:`\|s_k\|\|y_k\|`).
+
+    Parameters
+    ----------
+    step : float or callable, :math:`\gamma_k` (1: the full quasi-Newton step)
+    H0 : (n, n) SPD matrix, a (n,) diagonal, or None for the identity (the first step is GD)
+
+    Conventions. This is the *direct* update of :math:`H_k \approx \nabla^2 f`, the slides' metric,
+    and the step solves :math:`H_k d = \nabla f`. Libraries (SciPy's ``minimize(method="BFGS")``,
+    Nocedal & Wright's Alg. 6.1) update the *inverse* :math:`B_k = H_k^{-1}` with the equivalent
+    formula (Sherman-Morrison-Woodbury) and choose :math:`\gamma_k` by a line search; here
+    :math:`\gamma_k` is given. Some texts name the two matrices the other way round.
+
+    Example
+    -------
+    >>> from course_utils.objectives import Quadratic
+    >>> f = Quadratic([[0.1, -0.1], [-0.1, 1.0]])
+    >>> X, states = run(bfgs(1.0), f.grad, [-4.0, 1.5], steps=12, return_states=True)
+    >>> bool(np.allclose(states[-1].H, f.Q, rtol=0, atol=1e-4)), bool(np.linalg.norm(X[-1]) < 1e-8)
+    (True, True)
+    """
+    gamma = _step_schedule(step)
+    tol = _checks.nonnegative(curvature_tol, "curvature_tol")
+
+    def init(x0):
+        n = np.shape(x0)[-1]
+        if H0 is None:
+            H = np.eye(n)
+        else:
+            H = np.asarray(H0, dtype=float)
+            if H.ndim == 1:
+                H = np.diag(H)
+            if H.shape != (n, n) or not np.allclose(H, H.T):
+                raise ValueError(f"H0 must be a symmetric ({n}, {n}) matrix or a ({n},) diagonal; "
+                                 f"got shape {H.shape}")
+            if np.any(np.linalg.eigvalsh(H) <= 0):
+                raise ValueError("H0 must be positive definite")
+        H = np.broadcast_to(H, np.shape(x0)[:-1] + (n, n)).copy()
+        return BFGSState(0, None, None, H, np.diagonal(H, axis1=-2, axis2=-1).copy())
+
+    def update(g, state, x=None):
+        if x is None:
+            raise ValueError("bfgs needs the current point: update(g, state, x)")
+        g = np.asarray(g, dtype=float)
+        x = np.asarray(x, dtype=float)
+        H = state.H
+        if state.x is not None:
+            s = x - state.x
+            y = g - state.g
+            Hs = np.einsum("...ij,...j->...i", H, s)
+            sHs = np.einsum("...i,...i->...", s, Hs)
+            ys = np.einsum("...i,...i->...", y, s)
+            ok = (ys > tol * np.linalg.norm(s, axis=-1) * np.linalg.norm(y, axis=-1)) & (sHs > 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                change = (np.einsum("...i,...j->...ij", y, y) / ys[..., None, None]
+                          - np.einsum("...i,...j->...ij", Hs, Hs) / sHs[..., None, None])
+            H = np.where(ok[..., None, None], H + np.nan_to_num(change), H)
+        k = state.count + 1
+        d = np.linalg.solve(H, g[..., None])[..., 0]
+        return -gamma(k) * d, BFGSState(k, x.copy(), g.copy(), H,
+                                        np.diagonal(H, axis1=-2, axis2=-1).copy())
+
+    return Optimizer(init, update, "BFGS")
+
+
+__all__ += ["bfgs"]
+
+
 def metric_diagonal(state):
     r"""The diagonal :math:`(h_{1,k},\dots,h_{n,k})` of the metric :math:`H_k` of the last update.
 

@@ -240,3 +240,76 @@ def test_measured_rate_at_best_step_matches_theory(H):
 def test_bad_input_raises_clear_value_error(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+# --- BFGS ------------------------------------------------------------------------------------
+def _bfgs_by_hand(grad, x0, steps, gamma=1.0):
+    """BFGS written out: the direct update of H_k, then x <- x - gamma H_k^{-1} g."""
+    x = np.array(x0, dtype=float)
+    H = np.eye(x.size)
+    X, Hs = [x], []
+    x_old = g_old = None
+    for _ in range(steps):
+        g = grad(x)
+        if x_old is not None:
+            s, y = x - x_old, g - g_old
+            H = H - np.outer(H @ s, H @ s) / (s @ H @ s) + np.outer(y, y) / (y @ s)
+        x_old, g_old = x, g
+        x = x - gamma * np.linalg.solve(H, g)
+        X.append(x)
+        Hs.append(H)
+    return np.array(X), Hs
+
+
+def test_bfgs_matches_the_update_written_out_and_satisfies_the_secant_condition():
+    from course_utils.objectives import Quadratic
+
+    f = Quadratic([[0.1, -0.1], [-0.1, 1.0]])
+    x0 = [-4.0, 1.5]
+    X_hand, H_hand = _bfgs_by_hand(f.grad, x0, 6)
+    X, states = opt.run(opt.bfgs(1.0), f.grad, x0, 6, return_states=True)
+    np.testing.assert_allclose(X, X_hand, rtol=1e-12, atol=1e-14)
+    for k in range(2, 7):                        # H_k s_k = y_k, with y_k = Q s_k on a quadratic
+        s = X[k - 1] - X[k - 2]
+        np.testing.assert_allclose(states[k].H @ s, f.Q @ s, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(states[k].H, H_hand[k - 1], rtol=1e-12, atol=1e-14)
+        assert np.all(np.linalg.eigvalsh(states[k].H) > 0)
+
+
+def test_bfgs_learns_q_and_beats_gd_at_its_best_step():
+    from course_utils.objectives import Quadratic
+
+    f = Quadratic([[0.1, -0.1], [-0.1, 1.0]])
+    x0 = np.array([-4.0, 1.5])
+    X, states = opt.run(opt.bfgs(1.0), f.grad, x0, 10, return_states=True)
+    assert np.linalg.norm(states[-1].H - f.Q) < 1e-3
+    assert np.linalg.norm(states[1].H - f.Q) > 0.5          # it starts at the identity
+    k_bfgs = np.flatnonzero(np.linalg.norm(X, axis=1) < 1e-8 * np.linalg.norm(x0))[0]
+    G = opt.run(opt.gd(f.optimal_step()), f.grad, x0, 500)
+    k_gd = np.flatnonzero(np.linalg.norm(G, axis=1) < 1e-8 * np.linalg.norm(x0))[0]
+    assert k_bfgs <= 8 and k_gd > 10 * k_bfgs
+
+
+def test_bfgs_batched_runs_equal_single_runs_and_bad_input_is_clear():
+    from course_utils.objectives import Quadratic
+
+    f = Quadratic([[2.0, 0.3, 0.0], [0.3, 1.0, 0.1], [0.0, 0.1, 0.5]])
+    X0 = np.random.default_rng(0).standard_normal((4, 3))
+    batched = opt.run(opt.bfgs(0.8), f.grad, X0, 15)
+    for r in range(4):
+        single = opt.run(opt.bfgs(0.8), f.grad, X0[r], 15)
+        np.testing.assert_allclose(batched[:, r], single, rtol=1e-10, atol=1e-13)
+    with pytest.raises(ValueError, match="H0"):
+        opt.bfgs(1.0, H0=[[1.0, 2.0], [0.0, 1.0]]).init(np.zeros(2))
+    with pytest.raises(ValueError, match="positive definite"):
+        opt.bfgs(1.0, H0=[1.0, -1.0]).init(np.zeros(2))
+    with pytest.raises(ValueError, match="step"):
+        opt.bfgs(-1.0)
+
+
+def test_bfgs_skips_an_update_without_positive_curvature():
+    bf = opt.bfgs(1.0)
+    state = bf.init(np.zeros(2))
+    _, state = bf.update(np.array([1.0, 0.0]), state, np.zeros(2))
+    _, state = bf.update(np.array([0.0, 0.0]), state, np.array([1.0, 0.0]))   # y^T s = -1 < 0
+    np.testing.assert_array_equal(state.H, np.eye(2))

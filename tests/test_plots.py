@@ -86,3 +86,10 @@ def test_log_rate_values_never_warns():
         assert np.isfinite(big).all() and big.max() <= 1e300
         tiny = core.log_rate_values(1e-3, 1000)
         assert np.isnan(tiny[-1])
+
+
+def test_log_rate_values_from_a_zero_gap_is_empty_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(core.log_rate_values(0.5, 4, start=0.0)).all()
+        assert np.isnan(core.log_rate_values(0.0, 4, start=0.0)).all()

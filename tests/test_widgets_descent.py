@@ -179,3 +179,12 @@ def test_blit_png_is_a_valid_png_of_the_figure():
     w, h = app.live.fig.canvas.get_width_height()
     assert im.size == (w, h) and im.mode == "RGB"
     assert "image/png" in app._repr_mimebundle_()
+
+
+def test_gd_explorer_from_the_minimizer_draws_without_a_warning():
+    # x0 = x* = 0: the gap is 0, the theory line has nothing to draw; no divide-by-zero warning
+    app = descent.gd_explorer(F, gamma=1.0, x0=(0.0, 0.0), steps=20)
+    gline, rline = app.live.dynamic[6:8]
+    assert np.isnan(rline.get_ydata()).all() and np.isnan(gline.get_ydata()).all()
+    app.controls["x0_1"].value = 1.0                       # and it recovers when moved off x*
+    assert np.isfinite(rline.get_ydata()[0])

@@ -10,6 +10,12 @@ Example
 >>> from course_utils.exercises import check
 >>> check("01-stable-step", 1.0)               # doctest: +ELLIPSIS
 ✗ 01-stable-step: not yet. Hint: ...
+
+Precision. A number is right when it agrees with the exact value to the significant digits the
+exercise states (:func:`digits_verdict`; 3 unless a prompt says otherwise): 0.977 is right for
+0.97712..., 1 % off is wrong, and an answer that is not right but gets "close: check your rounding" when it is less than one unit of the last stated digit off
+(rounded the wrong way, or cut off) instead of a hint. A function given as an answer is replayed
+against the package's reference; whatever it raises is reported as "your function raised ...".
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 __all__ = ["Exercise", "Feedback", "register", "check", "hint", "solution", "exercises",
-           "close", "SOLUTIONS_DIR"]
+           "close", "digits_verdict", "CLOSE", "SOLUTIONS_DIR"]
 
 SOLUTIONS_DIR = Path(__file__).resolve().parents[2] / "solutions"
 
@@ -29,14 +35,38 @@ _REGISTRY: dict[str, "Exercise"] = {}
 _loaded = False
 
 
+#: What a judge returns for a near miss: wrong, but only in the rounding (see :func:`digits_verdict`).
+CLOSE = "close"
+
+
 @dataclass(frozen=True)
 class Exercise:
-    """``judge(answer) -> bool`` (may raise ValueError/TypeError with a message), and a hint."""
+    """``judge(answer) -> bool or CLOSE`` (may raise ValueError/TypeError with a message), a hint,
+    the prompt and the precision the answer is judged to (said in every verdict)."""
 
     name: str
-    judge: Callable[[Any], bool]
+    judge: Callable[[Any], Any]
     hint: str
     prompt: str = ""
+    precision: str = ""
+
+
+class _StudentError(Exception):
+    """Raised in place of whatever a student's function raised, so :func:`check` can say so."""
+
+    def __init__(self, exc):
+        super().__init__(exc)
+        self.exc = exc
+
+
+def _guarded(func):
+    """Wrap a student's function: any exception it raises becomes a :class:`_StudentError`."""
+    def call(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except Exception as exc:             # noqa: BLE001 - anything a student's code raises
+            raise _StudentError(exc) from exc
+    return call
 
 
 @dataclass(frozen=True)
@@ -56,12 +86,12 @@ class Feedback:
         return f'<span style="color:{colour}">{self.message}</span>'
 
 
-def register(name, hint, prompt=""):
+def register(name, hint, prompt="", precision=""):
     """Decorator: register ``judge`` as the checker of exercise ``name``."""
     def deco(judge):
         if name in _REGISTRY:
             raise ValueError(f"exercise {name!r} is registered twice")
-        _REGISTRY[name] = Exercise(name, judge, hint, prompt)
+        _REGISTRY[name] = Exercise(name, judge, hint, prompt, precision)
         return judge
     return deco
 
@@ -90,13 +120,21 @@ def _get(name):
 def check(name, answer):
     """Judge ``answer`` for exercise ``name``; returns a :class:`Feedback` (truthy when right)."""
     ex = _get(name)
+    given = _guarded(answer) if callable(answer) else answer
+    why = ""
     try:
-        ok = bool(ex.judge(answer))
-        why = ""
-    except (ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
-        ok, why = False, f" ({type(exc).__name__}: {exc})"
-    if ok:
-        return Feedback(name, True, f"✓ {name}: right.")
+        verdict = ex.judge(given)
+    except _StudentError as err:
+        verdict = False
+        why = f" (your function raised {type(err.exc).__name__}: {err.exc})"
+    except Exception as exc:                 # noqa: BLE001 - a bad answer is never a traceback
+        verdict = False
+        why = f" ({type(exc).__name__}: {exc})"
+    precision = f" ({ex.precision})" if ex.precision else ""
+    if verdict is CLOSE or (isinstance(verdict, str) and verdict == CLOSE):
+        return Feedback(name, False, f"✗ {name}: close: check your rounding{precision}.")
+    if verdict is True or (not isinstance(verdict, str) and bool(verdict)):
+        return Feedback(name, True, f"✓ {name}: right{precision}.")
     return Feedback(name, False, f"✗ {name}: not yet{why}. Hint: {ex.hint}")
 
 
@@ -112,6 +150,40 @@ def solution(name):
     if not path.exists():
         raise ValueError(f"no solution file {path.name} in the solutions/ folder of the repository")
     print(path.read_text(encoding="utf-8"))
+
+
+def digits_verdict(answer, exact, digits=3, close_units=0.9):
+    r"""Judge a number (or an array, entry by entry) given to ``digits`` significant digits.
+
+    Entry i is right when :math:`|a_i - x_i| \le 0.5\,u_i` (it rounds to the exact value), with
+    :math:`u_i = 10^{\lfloor\log_{10} s_i\rfloor - digits + 1}` the unit of the last stated digit
+    and :math:`s_i = \max(|x_i|, 10^{-3}\max_j |x_j|)` (so an exact 0 is judged at the scale of
+    the vector). Returns True when every entry is right, :data:`CLOSE` when every entry is within
+    ``close_units`` units (a rounding slip), else False. Raises ValueError on a shape mismatch.
+
+    >>> digits_verdict(17.3, 17.2708), digits_verdict(17.2, 17.2708), digits_verdict(17.44, 17.2708)
+    (True, 'close', False)
+    """
+    import numpy as np
+
+    try:
+        a = np.asarray(answer, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"expected a number or an array of numbers, got {type(answer).__name__}") from None
+    x = np.asarray(exact, dtype=float)
+    if a.shape != x.shape:
+        raise ValueError(f"expected shape {x.shape}, got {a.shape}")
+    if not np.all(np.isfinite(a)):
+        return False
+    scale = np.maximum(np.abs(x), 1e-3 * np.max(np.abs(x)))
+    scale = np.where(scale > 0, scale, 1.0)
+    unit = 10.0 ** (np.floor(np.log10(scale)) - digits + 1)
+    err = np.abs(a - x) / unit
+    if np.all(err <= 0.5 * (1 + 1e-9)):
+        return True
+    if np.all(err <= close_units):
+        return CLOSE
+    return False
 
 
 def close(a, b, rtol=1e-6, atol=1e-9):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import close, register
+from . import digits_verdict, register
 from ..objectives import Quadratic
 
 # The Q of the exercises differs from the lecture's so the notebook's numbers are no give-away.
@@ -12,23 +12,28 @@ Q_EX = np.array([[2.0, 0.6], [0.6, 0.5]])
 @register("01-stable-step",
           hint="Scaled GD iterates e_{k+1} = (I - γ H⁻¹Q) e_k. It converges iff every eigenvalue of "
                "H⁻¹Q (the same as those of H^{-1/2} Q H^{-1/2}) satisfies |1 - γλ| < 1.",
-          prompt="Largest stable step of scaled GD on Q_EX with H = diag(1, 4).")
+          prompt="Largest stable step of scaled GD on Q_EX with H = diag(1, 4), to 3 significant digits.",
+          precision="3 significant digits")
 def _stable_step(answer):
-    return close(answer, Quadratic(Q_EX).stable_step_bound(H=[1.0, 4.0]), rtol=1e-4)
+    return digits_verdict(answer, Quadratic(Q_EX).stable_step_bound(H=[1.0, 4.0]), digits=3)
 
 
 @register("01-best-diagonal",
           hint="Only the ratio h1/h2 matters. Write κ(P^{-1/2} Q P^{-1/2}) for P = diag(1, t) and "
                "minimize over t > 0, or scan t on a log grid and refine.",
-          prompt="A diagonal H (length-2 vector) minimizing κ(H^{-1/2} Q_EX H^{-1/2}).")
+          prompt="A diagonal H (length-2 vector) minimizing κ(H^{-1/2} Q_EX H^{-1/2}); its ratio "
+                 "h2/h1 is judged, to 3 significant digits.",
+          precision="the ratio h2/h1 to 3 significant digits")
 def _best_diagonal(answer):
-    h = np.asarray(answer, dtype=float)
-    if h.shape != (2,) or np.any(h <= 0):
+    try:
+        h = np.asarray(answer, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError("give the diagonal as two positive numbers") from None
+    if h.shape != (2,) or not np.all(h > 0):
         raise ValueError("give the diagonal as two positive numbers")
     # Forsythe & Straus (1955): for a 2x2 SPD matrix, scaling to unit diagonal (H = diag(Q))
-    # minimizes the condition number over all diagonal H.
-    f = Quadratic(Q_EX)
-    return f.condition_number(h) <= f.condition_number(np.diag(Q_EX)) * (1 + 1e-6)
+    # minimizes the condition number over all diagonal H; only the ratio h2/h1 matters.
+    return digits_verdict(h[1] / h[0], Q_EX[1, 1] / Q_EX[0, 0], digits=3)
 
 
 @register("01-best-rate",
@@ -36,6 +41,7 @@ def _best_diagonal(answer):
                "so the factor per step is max|1 - γλ|; at the best constant step 2/(λmin + λmax) it "
                "equals (κ - 1)/(κ + 1) with κ = λmax/λmin.",
           prompt="The contraction factor per step of scaled GD on Q_EX with H = diag(1, 4) at its best "
-                 "constant step.")
+                 "constant step, to 3 significant digits.",
+          precision="3 significant digits")
 def _best_rate(answer):
-    return close(answer, Quadratic(Q_EX).optimal_rate(H=[1.0, 4.0]), rtol=1e-4)
+    return digits_verdict(answer, Quadratic(Q_EX).optimal_rate(H=[1.0, 4.0]), digits=3)

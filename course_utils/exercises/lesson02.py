@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import close, register
+from . import close, digits_verdict, register
 from ..projection import projection_point
 
 # The exercise's problem differs from the notebook's so its numbers give nothing away.
@@ -17,7 +17,9 @@ H_EX = np.array([4.0, 1.0, 0.25])
                "(A H⁻¹ Aᵀ) λ = b - A x0. Solve that m x m system with np.linalg.solve (no inv), "
                "then x = x0 + H⁻¹Aᵀλ.",
           prompt="A function proj(A, b, x0, H) returning the H-norm projection of x0 onto {x: Ax = b} "
-                 "(H an SPD matrix).")
+                 "(H an SPD matrix); judged on random problems against projection_point, "
+                 "to a relative 1e-7.",
+          precision="agreement with projection_point to a relative 1e-7 on random problems")
 def _projection_formula(answer):
     if not callable(answer):
         raise TypeError("the answer must be a function proj(A, b, x0, H)")
@@ -38,6 +40,8 @@ def _projection_formula(answer):
           hint="Scaled GD from x0 keeps H x_k - H x0 in R(Aᵀ); its limit solves Ax = b. "
                "Those two conditions pin down the H-norm projection of x0: compute it with "
                "projection_point or your own formula, before running anything.",
-          prompt="Where does scaled GD with H = diag(H_EX) started at X0_EX end on A_EX x = B_EX?")
+          prompt="Where does scaled GD with H = diag(H_EX) started at X0_EX end on A_EX x = B_EX? "
+                 "Each coordinate to 3 significant digits.",
+          precision="each coordinate to 3 significant digits")
 def _predict_scaled_gd(answer):
-    return close(answer, projection_point(A_EX, B_EX, X0_EX, H_EX), rtol=1e-6, atol=1e-8)
+    return digits_verdict(answer, projection_point(A_EX, B_EX, X0_EX, H_EX), digits=3)

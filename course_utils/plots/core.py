@@ -187,6 +187,9 @@ def log_rate_values(rate, steps, start=1.0, power=1, floor=1e-300, ceil=1e300):
     Entries that underflow the floor are NaN (not drawn on a log axis)."""
     k = np.arange(steps + 1)
     rate = float(rate)
+    start = float(start)
+    if not start > 0.0:                 # x_0 = x*: nothing to contract, nothing to draw
+        return np.full(k.shape, np.nan)
     if rate <= 0.0:
         out = np.full(k.shape, np.nan)
         out[0] = start
