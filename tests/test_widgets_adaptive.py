@@ -132,3 +132,43 @@ def test_blit_render_equals_a_full_render():
     app.live.fig.canvas.draw()
     full = np.asarray(app.live.fig.canvas.buffer_rgba())
     assert np.mean(np.any(fast != full, axis=-1)) < 0.002     # the same picture (antialiasing aside)
+
+
+def test_the_run_cache_is_bounded_and_keeps_the_runs_used_last():
+    model = ad.FilteredRunsModel(steps=50, max_runs=10)
+    gammas = np.geomspace(0.01, 0.5, 40)
+    for g in gammas:                                 # 40 slider moves of γ: 120 runs computed
+        model.runs(g, 0.9, 0.999, 1e-8, 1)
+    assert len(model._cache) == 10
+    assert model.computed == {"sgd": 40, "filtered": 40, "adam": 40}
+    model.runs(gammas[-1], 0.9, 0.999, 1e-8, 1)      # the last setting is still cached
+    assert model.computed == {"sgd": 40, "filtered": 40, "adam": 40}
+    model.runs(gammas[0], 0.9, 0.999, 1e-8, 1)       # the first one was evicted
+    assert model.computed == {"sgd": 41, "filtered": 41, "adam": 41}
+    with pytest.raises(ValueError, match="max_runs"):
+        ad.FilteredRunsModel(max_runs=0)
+
+
+def test_filtered_sgd_app_memory_stays_bounded_over_many_updates():
+    model = ad.FilteredRunsModel(steps=60)
+    app = ad.filtered_sgd_app(model=model)
+    for g in np.geomspace(0.002, 0.9, 150):
+        app.controls["gamma"].value = float(g)
+    assert len(model._cache) <= model.max_runs
+
+
+def test_iid_and_reshuffled_batches():
+    p = ad.FilteredRunsModel().problem
+    H, l = ad.batch_sequence(p, 1, 0, 16, sampling="reshuffle")
+    Hi, li = ad.batch_sequence(p, 1, 0, 400, sampling="iid")
+    per_l = np.einsum("mij,mj->mi", p.Qs, p.centers) * p.m
+    # reshuffling: each epoch of 8 steps uses every summand exactly once
+    for epoch in (l[:8], l[8:16]):
+        assert sorted(map(tuple, np.round(epoch, 12))) == sorted(map(tuple, np.round(per_l, 12)))
+    # i.i.d.: some summand repeats inside the first epoch, and every summand is drawn about 1/8
+    which = [int(np.argmin(np.linalg.norm(per_l - row, axis=1))) for row in li]
+    assert len(set(which[:8])) < 8
+    counts = np.bincount(which, minlength=8)
+    assert np.all(np.abs(counts - 50) < 5 * np.sqrt(400 * (1 / 8) * (7 / 8)))
+    with pytest.raises(ValueError, match="sampling"):
+        ad.FilteredRunsModel(sampling="bootstrap")

@@ -188,3 +188,38 @@ def test_gd_explorer_from_the_minimizer_draws_without_a_warning():
     assert np.isnan(rline.get_ydata()).all() and np.isnan(gline.get_ydata()).all()
     app.controls["x0_1"].value = 1.0                       # and it recovers when moved off x*
     assert np.isfinite(rline.get_ydata()[0])
+
+
+@pytest.mark.parametrize("gamma", [0.1, 1.0, 1.4, 2.0, 3.0])
+def test_step_model_app_keeps_the_next_iterate_inside_both_panels(gamma):
+    app = descent.step_model_app(F, x_k=X0, gamma=0.5)
+    ax1, ax2 = app.live.axes
+    app.controls["gamma"].value = gamma
+    mk = app.live.dynamic[1]
+    x_next = X0 - gamma * F.grad(X0)
+    y0, y1 = ax1.get_ylim()
+    assert y0 < mk.get_ydata()[0] < y1 and ax1.get_xlim()[0] < gamma < ax1.get_xlim()[1]
+    (a0, a1), (b0, b1) = ax2.get_xlim(), ax2.get_ylim()
+    assert a0 < x_next[0] < a1 and b0 < x_next[1] < b1
+
+
+def test_step_model_app_says_above_exactly_up_to_the_bound():
+    app = descent.step_model_app(F, x_k=X0, gamma=0.5)
+    title = app.live.dynamic[-1]
+    g = F.grad(X0)
+    bound = (g @ g) / (g @ F.Q @ g)                                # 1.0163...
+    app.controls["gamma"].value = bound * 0.999
+    assert "lies above" in title.get_text() and f"{bound * 0.999:.3f}" in title.get_text()
+    app.controls["gamma"].value = bound * 1.003
+    assert title.get_text() == f"γ = {bound * 1.003:.3f}: the model dips below f"
+
+
+def test_newton_preset_greys_out_the_diagonal_sliders():
+    app = descent.scaled_gd_explorer(F, x0=X0, steps=20)
+    h1, h2 = app.controls["h1"], app.controls["h2"]
+    assert not h1.disabled
+    app.controls["H"].value = "Q (Newton)"
+    assert h1.disabled and h2.disabled
+    app.controls["H"].value = "I"
+    assert not h1.disabled and (h1.value, h2.value) == (1.0, 1.0)
+    assert descent.scaled_gd_explorer(F, x0=X0, steps=5, preset="Q (Newton)").controls["h1"].disabled

@@ -9,6 +9,7 @@ changed (the model caches every run by the parameters it depends on), moves the 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 
 import ipywidgets as widgets
 import numpy as np
@@ -72,8 +73,12 @@ class VarianceModel:
         return self._cache[key]
 
 
-def batch_sequence(problem, batch_size, seed, steps, unbiased=True):
+def batch_sequence(problem, batch_size, seed, steps, unbiased=True, sampling="reshuffle"):
     r"""The per-step pieces of ``problem.sampler(batch_size, seed, unbiased)`` for ``steps`` draws.
+
+    ``sampling="reshuffle"`` (the sampler's own scheme) walks through a fresh permutation of the
+    summands every epoch; ``"iid"`` draws each mini-batch independently and uniformly (without
+    replacement inside a batch), from ``np.random.default_rng(seed)``.
 
     Every stochastic gradient of a quadratic finite sum is affine, :math:`\widehat\nabla f(x) =
     x^T H_k - l_k`; this returns ``(H, l)`` of shapes ``(steps, n, n)`` and ``(steps, n)`` computed
@@ -88,8 +93,12 @@ def batch_sequence(problem, batch_size, seed, steps, unbiased=True):
     else:
         raise ValueError("problem must be a QuadraticSum or a LeastSquares; got "
                          f"{type(problem).__name__}")
-    batches = reshuffling_batches(problem.m, batch_size, seed)
-    idx = np.array([next(batches) for _ in range(steps)])               # (steps, batch_size)
+    if sampling == "iid":
+        rng = np.random.default_rng(seed)
+        idx = np.argsort(rng.random((steps, problem.m)), axis=1)[:, :batch_size]
+    else:
+        batches = reshuffling_batches(problem.m, batch_size, seed)
+        idx = np.array([next(batches) for _ in range(steps)])           # (steps, batch_size)
     scale = problem.m / batch_size if unbiased else 1.0
     return scale * per_H[idx].sum(axis=1), scale * per_l[idx].sum(axis=1)
 
@@ -117,14 +126,17 @@ class FilteredRunsModel:
     - ``"adam"``:     ``optimizers.adam(gamma, b_m, b_v, eps)``         (+ b_v, eps)
 
     Every run is cached under exactly the parameters it depends on, so moving ε recomputes only
-    Adam; ``computed`` counts the runs computed per method. All runs draw the same mini-batches
-    (the seed is fixed), so the paths differ only by the method.
+    Adam; ``computed`` counts the runs computed per method. The cache keeps the ``max_runs`` runs
+    used last (least recently used out first), so a long slider session holds a bounded memory.
+    All runs draw the same mini-batches (the seed is fixed), so the paths differ only by the
+    method. ``sampling="reshuffle"`` draws each epoch a permutation of the summands (every summand
+    once per epoch, as deep-learning loaders do); ``"iid"`` draws every mini-batch independently.
     """
 
     METHODS = ("sgd", "filtered", "adam")
 
     def __init__(self, problem=None, x0=(-0.9, 2.1), steps=200, seed=0, unbiased=True,
-                 tail=100):
+                 tail=100, max_runs=96, sampling="reshuffle"):
         self.problem = ellipses_problem(m=8, seed=0, condition=6.0) if problem is None else problem
         self.x0 = _checks.as_vector(x0, "x0", 2)
         self.steps = _checks.positive_int(steps, "steps")
@@ -135,8 +147,12 @@ class FilteredRunsModel:
             self.xstar = np.linalg.lstsq(self.problem.A, self.problem.b, rcond=None)[0]
         else:
             self.xstar = self.problem.minimizer()
+        if sampling not in ("reshuffle", "iid"):
+            raise ValueError(f"sampling must be 'reshuffle' or 'iid'; got {sampling!r}")
+        self.sampling = sampling
+        self.max_runs = _checks.positive_int(max_runs, "max_runs")
         self._batches = {}
-        self._cache = {}
+        self._cache = OrderedDict()
         self.computed = dict.fromkeys(self.METHODS, 0)
 
     def sampler(self, batch_size):
@@ -165,15 +181,20 @@ class FilteredRunsModel:
 
     def run(self, method, gamma, b_m=0.9, b_v=0.999, eps=1e-8, batch_size=1):
         key = self.key(method, gamma, b_m, b_v, eps, batch_size)
-        if key not in self._cache:
-            batch_size = _checks.positive_int(batch_size, "batch_size")
-            if batch_size not in self._batches:
-                self._batches[batch_size] = batch_sequence(self.problem, batch_size, self.seed,
-                                                           self.steps, self.unbiased)
-            H, l = self._batches[batch_size]
-            self._cache[key] = run_on_batches(self.optimizer(method, gamma, b_m, b_v, eps), H, l, self.x0)
-            self.computed[method] += 1
-        return self._cache[key]
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        batch_size = _checks.positive_int(batch_size, "batch_size")
+        if batch_size not in self._batches:
+            self._batches[batch_size] = batch_sequence(self.problem, batch_size, self.seed,
+                                                       self.steps, self.unbiased, self.sampling)
+        H, l = self._batches[batch_size]
+        X = run_on_batches(self.optimizer(method, gamma, b_m, b_v, eps), H, l, self.x0)
+        self._cache[key] = X
+        self.computed[method] += 1
+        while len(self._cache) > self.max_runs:
+            self._cache.popitem(last=False)
+        return X
 
     def runs(self, gamma, b_m=0.9, b_v=0.999, eps=1e-8, batch_size=1):
         return {m: self.run(m, gamma, b_m, b_v, eps, batch_size) for m in self.METHODS}

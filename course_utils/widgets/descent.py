@@ -209,15 +209,21 @@ def step_model_app(f, x_k=(-4.0, 1.5), gamma=0.5, H=None, gamma_range=(0.1, 3.0)
     (tan,) = ax1.plot([0.0], [f.value(x_k)], "ko", ms=7, label="$x_k$ ($t=0$)")
     (mk,) = ax1.plot([gamma], [v0["model"].min()], "o", color="C3", ms=8,
                      label="model minimum: $x_{k+1}$")
-    vmin, vmax = float(v0["f"].min()), float(f.value(x_k))
-    pad = 0.35 * (vmax - vmin)
+    # the limits cover every gamma of the slider: the model's minimum f(x_k) - gamma/2 |g|_{H^-1}^2
+    # falls linearly in gamma, and x_{k+1} = x_k + gamma d moves along the ray
+    v_hi = step_model_view(f, x_k, hi, t, H)
+    vmin = min(float(v0["f"].min()), float(v_hi["model_obj"].value(v_hi["x_next"])))
+    vmax = float(max(f.value(x_k), np.max(v_hi["f"][t <= hi])))
+    pad = 0.12 * (vmax - vmin)
     ax1.set_ylim(vmin - pad, vmax + pad)
     ax1.set_xlim(t[0], t[-1])
     ax1.set_xlabel("$t$ along the ray $x_k + t\\,d$, $d = -H^{-1}\\nabla f(x_k)$")
     ax1.set_ylabel("value")
-    ax1.legend(loc="upper right", fontsize="small")
+    ax1.legend(loc="lower left", fontsize="small")       # the corner no curve enters
     title1 = ax1.set_title("γ = 0.000: the model lies above f")
 
+    seg = np.array([x_k, x_k + lo * v_hi["d"], x_k + hi * v_hi["d"]])
+    xlim, ylim = _cover(xlim, ylim, seg)
     _background(ax2, f, xlim, ylim, levels=10, n=161)
     radii = (1.0 / 3.0, 2.0 / 3.0, 1.0)
     rings = [plots.ellipse(np.ones(f.n) if H is None else H, x_k, 1.0, ax=ax2, color="C1",
@@ -231,7 +237,7 @@ def step_model_app(f, x_k=(-4.0, 1.5), gamma=0.5, H=None, gamma_range=(0.1, 3.0)
     live.freeze([lm, mk, *rings, nxt, arrow, title1])
 
     Hm = np.eye(f.n) if H is None else (np.diag(H) if np.ndim(H) == 1 else np.asarray(H))
-    gam = log_slider(gamma, lo, hi, description="step γ")
+    gam = log_slider(gamma, lo, hi, description="step γ", readout_format=".3f")
 
     def update(*_):
         g = float(gam.value)
@@ -245,12 +251,24 @@ def step_model_app(f, x_k=(-4.0, 1.5), gamma=0.5, H=None, gamma_range=(0.1, 3.0)
         plots.set_points(nxt, v["x_next"])
         plots.move_arrow(arrow, x_k, v["x_next"])
         above = bool(np.all(v["model"] >= v["f"] - 1e-12))
-        title1.set_text(f"γ = {g:.3g}: the model {'lies above' if above else 'dips below'} f")
+        # 3 decimals: at gamma = 1.016 "1.02" would contradict "lies above" (the bound is 1.0163)
+        title1.set_text(f"γ = {g:.3f}: the model {'lies above' if above else 'dips below'} f")
         live.refresh()
 
     gam.observe(update, "value")
     update()
     return App({"gamma": gam}, live, update)
+
+
+def _cover(xlim, ylim, points, margin=0.08):
+    """Grow the box ``xlim`` x ``ylim`` (keeping its aspect ratio) until it holds ``points``."""
+    (x0, x1), (y0, y1) = xlim, ylim
+    P = np.asarray(points, dtype=float)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    hx, hy = (x1 - x0) / 2, (y1 - y0) / 2
+    need = max(1.0, np.max(np.abs(P[:, 0] - cx)) / hx * (1 + margin),
+               np.max(np.abs(P[:, 1] - cy)) / hy * (1 + margin))
+    return (cx - need * hx, cx + need * hx), (cy - need * hy, cy + need * hy)
 
 
 def _convergence_axes(ax, steps):
@@ -443,10 +461,11 @@ def scaled_gd_explorer(f, x0=(-4.0, 1.5), steps=60, h=None, preset="P = diag(Q)"
         if state["sync"]:
             return
         H = presets.get(change["new"])
-        if H is not None:
-            d = H if np.ndim(H) == 1 else np.diag(H)
+        full = H is not None and np.ndim(H) == 2
+        h1.disabled = h2.disabled = full            # a full H is no diagonal: sliders greyed out
+        if H is not None and not full:
             state["sync"] = True
-            h1.value, h2.value = float(d[0]), float(d[1])
+            h1.value, h2.value = float(H[0]), float(H[1])
             state["sync"] = False
         update()
 
@@ -459,6 +478,7 @@ def scaled_gd_explorer(f, x0=(-4.0, 1.5), steps=60, h=None, preset="P = diag(Q)"
         update()
 
     pick.observe(on_preset, "value")
+    h1.disabled = h2.disabled = np.ndim(presets.get(preset, h0)) == 2
     h1.observe(on_h, "value")
     h2.observe(on_h, "value")
     kk.observe(update, "value")
