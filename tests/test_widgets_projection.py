@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 
 from course_utils.plots.core import ellipse_points  # noqa: E402
 from course_utils.plots.geometry import touching_radii  # noqa: E402
-from course_utils.widgets.projection import FRACTIONS, projection_app  # noqa: E402
+from course_utils.widgets.projection import FRACTIONS, on_screen, projection_app  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +49,8 @@ def test_artists_equal_the_numeric_model(app, s):
     np.testing.assert_allclose(xy(art["sgd"]), pic.sgd(x0, frac))
     np.testing.assert_allclose(xy(art["adam"]), pic.adam(x0, g0))
     p, p_h = pic.projection(x0), pic.projection(x0, h)
-    np.testing.assert_allclose(xy(art["proj"])[0], p)
-    np.testing.assert_allclose(xy(art["proj_h"])[0], p_h)
+    np.testing.assert_allclose(xy(art["proj"])[0], on_screen(p, (-3.5, 3.5))[0])
+    np.testing.assert_allclose(xy(art["proj_h"])[0], on_screen(p_h, (-3.5, 3.5))[0])
     np.testing.assert_allclose(xy(art["x0"])[0], x0)
     for ln, r in zip(art["ellipses"], touching_radii(h, x0, p_h, FRACTIONS)):
         np.testing.assert_allclose(xy(ln), ellipse_points(h, x0, r, 160), atol=1e-12)
@@ -61,7 +61,7 @@ def test_artists_equal_the_numeric_model(app, s):
     assert np.min(np.linalg.norm(E - p_h, axis=1)) < 0.1
     circle = xy(art["circle"])
     np.testing.assert_allclose(np.linalg.norm(circle - x0, axis=1), np.linalg.norm(p - x0))
-    assert "Adam" in art["status"].get_text()
+    assert "Adam" in art["status"].value
     assert app.live.image.value[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -80,3 +80,39 @@ def test_only_changed_runs_are_recomputed(app, monkeypatch):
 def test_static_png_fallback(app):
     bundle = app._repr_mimebundle_()
     assert "image/png" in bundle
+
+
+def test_gd_reaches_its_star_close_to_the_bound_and_diverges_past_it(app):
+    app.controls["frac"].value = 0.95
+    x0 = np.array([app.controls["x1"].value, app.controls["x2"].value])
+    p = app.picture.projection(x0)
+    assert np.linalg.norm(xy(app.artists["gd"])[-1] - p) < 1e-6       # 200 steps: 0.9^200 ~ 7e-10
+    assert app.controls["frac"].max > 1.0
+    app.controls["frac"].value = 1.1
+    assert "GD diverged" in app.artists["status"].value
+
+
+def test_a_projection_off_screen_is_drawn_on_the_border_and_named(app):
+    for k, v in dict(x1=-3.0, x2=-3.0, h1=0.1, h2=10.0).items():
+        app.controls[k].value = v
+    h = np.array([app.controls["h1"].value, app.controls["h2"].value])
+    p_h = app.picture.projection([-3.0, -3.0], h)
+    assert p_h[0] > 3.5                                                 # really off-screen
+    q = xy(app.artists["proj_h"])[0]
+    assert -3.5 <= q[0] <= 3.5 and -3.5 <= q[1] <= 3.5
+    assert app.artists["proj_h"].get_marker() == ">"
+    assert "H-norm projection off-screen" in app.artists["status"].value
+
+
+def test_lecture_style_fits_a_720_pixel_screen():
+    from course_utils import style
+
+    style.lecture()
+    try:
+        app = projection_app()
+        w, h = app.live.fig.canvas.get_width_height()
+        assert h <= 500 and w <= 1000          # + two rows of sliders and one line of text < 720
+        legend = app.live.axes.get_legend()
+        assert legend.get_texts()[0].get_fontsize() * app.live.fig.dpi / 72 >= 20
+    finally:
+        style.notebook()

@@ -9,30 +9,56 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import ipywidgets as widgets
 import numpy as np
 
+from .. import style
 from ..plots.core import ellipse_points, path
 from ..plots.geometry import line_segment, solution_line, touching_radii
 from ..projection import LinePicture
 from .core import App, BlitFigure, log_slider, slider
 
-__all__ = ["projection_app", "FRACTIONS"]
+__all__ = ["projection_app", "FRACTIONS", "on_screen"]
 
 FRACTIONS = (0.35, 0.7, 1.0)   # level sets drawn: these fractions of the touching radius
+GD_STEPS = 200                 # enough for GD to reach its star up to 0.99 x the bound (1e-2)
+FIGSIZE = {"notebook": (8.0, 5.4), "lecture": (7.6, 4.1)}   # lecture: fits 1280 x 720 with sliders
 
 
 def _status(dist):
-    parts = [f"{name} {d:.1e}" if d < 1e-3 else f"{name} {d:.2f}" for name, d in dist.items()]
-    return "end point − its projection:  " + ",  ".join(parts)
+    parts = [f"{name} diverged" if not np.isfinite(d) else
+             f"{name} {d:.1e}" if d < 1e-3 else f"{name} {d:.2f}" for name, d in dist.items()]
+    return "distance of the end point to its projection:  " + ",  ".join(parts)
+
+
+def on_screen(point, lim, inset=0.03):
+    """Where to draw ``point`` in the square view ``lim``: itself when inside, else clipped to the
+    border (``inset`` of the width inside it). Returns ``(xy, marker, inside)``; outside, the
+    marker is a triangle pointing the way to the point."""
+    lo, hi = lim
+    pad = inset * (hi - lo)
+    p = np.asarray(point, dtype=float)
+    inside = bool(np.all((p >= lo) & (p <= hi)))
+    if inside:
+        return p, "*", True
+    q = np.clip(p, lo + pad, hi - pad)
+    d = p - q
+    marker = (">" if d[0] > 0 else "<") if abs(d[0]) >= abs(d[1]) else ("^" if d[1] > 0 else "v")
+    return q, marker, False
 
 
 def projection_app(a=(1.0, 3.0), beta=3.0, x0=(-2.5, -1.5), h=(1.0, 6.0), frac=0.3,
-                   adam_step=0.3, lim=(-3.5, 3.5), figsize=(8.0, 5.4), dpi=80):
+                   adam_step=0.3, lim=(-3.5, 3.5), figsize=None, dpi=80, frac_max=1.2):
     r"""An App: the line :math:`a^Tx = \beta`, a start point :math:`x_0`, a diagonal metric H.
 
     Controls: :math:`x_0` (two sliders), :math:`h_1, h_2` of H = diag(h) (log sliders), the step
-    of GD / scaled GD / SGD as a fraction of each method's stability bound, and Adam's initial
-    step :math:`\gamma_0` (decaying as :math:`\gamma_0/(1 + (k-1)/10)`).
+    of GD / scaled GD / SGD as a fraction of each method's stability bound (up to ``frac_max``
+    > 1, so that divergence can be shown), and Adam's initial step :math:`\gamma_0` (decaying as
+    :math:`\gamma_0/(1 + (k-1)/10)`). GD and scaled GD take 200 steps, SGD 200, Adam 150.
+
+    A projection outside the view is drawn on the border as a triangle pointing toward it (and
+    named in the status line). ``figsize`` defaults to one that fits a 1280 x 720 projector with
+    the sliders in the lecture style.
 
     Drawn: the solution line; the H-norm level sets around :math:`x_0`, the largest touching the
     line at the H-projection; the Euclidean circle touching it at the 2-norm projection; the paths
@@ -41,7 +67,10 @@ def projection_app(a=(1.0, 3.0), beta=3.0, x0=(-2.5, -1.5), h=(1.0, 6.0), frac=0
     Returns the :class:`~course_utils.widgets.core.App`; ``app.artists`` holds the artists and
     ``app.picture`` the numeric model, so tests can compare the two.
     """
-    pic = LinePicture(a, beta)
+    pic = LinePicture(a, beta, gd_steps=GD_STEPS, sgd_steps=GD_STEPS)
+    lecture = style.current() == "lecture"
+    figsize = FIGSIZE["lecture" if lecture else "notebook"] if figsize is None else figsize
+    small = None if lecture else 8          # lecture: the style's own (projector) font sizes
     live = BlitFigure(figsize=figsize, dpi=dpi)
     ax = live.axes
     solution_line(pic.a, pic.beta, lim, lim, ax=ax)
@@ -67,19 +96,18 @@ def projection_app(a=(1.0, 3.0), beta=3.0, x0=(-2.5, -1.5), h=(1.0, 6.0), frac=0
                                label=r"$H$-norm projection", zorder=6)
     (art["adam_end"],) = ax.plot([], [], "X", color="C3", markersize=11, mec="k",
                                  label="Adam's limit", zorder=6)
-    art["status"] = ax.text(0.01, 0.01, "", transform=ax.transAxes, fontsize=8, va="bottom",
-                            bbox=dict(boxstyle="round", fc="white", ec="0.7", alpha=0.9))
+    # the distances are read out above the figure (an HTML line): never over the picture
+    art["status"] = widgets.HTML()
     ax.set_xlim(*lim)
     ax.set_ylim(*lim)
     ax.set_aspect("equal", adjustable="box")
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.set_title(r"Where does each method land on $\{x : a^Tx = \beta\}$?")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, framealpha=0.9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=small, framealpha=0.9)
     live.freeze_layout()
     live.set_moving([art["circle"], *art["ellipses"], art["gd"], art["scaled_gd"], art["sgd"],
-                     art["adam"], art["x0"], art["proj"], art["proj_h"], art["adam_end"],
-                     art["status"]])
+                     art["adam"], art["x0"], art["proj"], art["proj_h"], art["adam_end"]])
 
     # each run cached by exactly the inputs it depends on
     gd = lru_cache(maxsize=64)(lambda x0, f: pic.gd(np.array(x0), f))
@@ -95,7 +123,7 @@ def projection_app(a=(1.0, 3.0), beta=3.0, x0=(-2.5, -1.5), h=(1.0, 6.0), frac=0
         "x2": slider(x0[1], lim[0] + 0.5, lim[1] - 0.5, 0.05, description="$x_{0,2}$"),
         "h1": log_slider(h[0], 0.1, 10.0, description="$h_1$"),
         "h2": log_slider(h[1], 0.1, 10.0, description="$h_2$"),
-        "frac": slider(frac, 0.1, 0.95, 0.01, description=r"$\gamma$ / stable bound"),
+        "frac": slider(frac, 0.05, frac_max, 0.01, description=r"$\gamma$ / stable bound"),
         "adam": log_slider(adam_step, 0.2, 1.5, description=r"Adam $\gamma_0$"),
     }
 
@@ -119,21 +147,26 @@ def projection_app(a=(1.0, 3.0), beta=3.0, x0=(-2.5, -1.5), h=(1.0, 6.0), frac=0
             pts = ellipse_points(h_, x0v, r, 160)
             ln.set_data(pts[:, 0], pts[:, 1])
         art["x0"].set_data([x0_[0]], [x0_[1]])
-        art["proj"].set_data([p[0]], [p[1]])
-        art["proj_h"].set_data([p_h[0]], [p_h[1]])
+        off = []
+        for key, point, name in (("proj", p, "2-norm"), ("proj_h", p_h, "H-norm")):
+            q, marker, inside = on_screen(point, lim)
+            art[key].set_data([q[0]], [q[1]])
+            art[key].set_marker(marker)
+            if not inside:
+                off.append(f"{name} projection off-screen at ({point[0]:.1f}, {point[1]:.1f})")
         end = runs["adam"][-1]
         art["adam_end"].set_data([end[0]], [end[1]])
         dist = {"GD": np.linalg.norm(runs["gd"][-1] - p),
                 "scaled GD": np.linalg.norm(runs["scaled_gd"][-1] - p_h),
                 "SGD": np.linalg.norm(runs["sgd"][-1] - p),
                 "Adam": np.linalg.norm(end - p)}
-        art["status"].set_text(_status(dist))
+        art["status"].value = _status(dist) + "".join("; " + o for o in off)
         live.refresh()
 
     for w in controls.values():
         w.observe(update, names="value")
     update()
-    app = App(controls, live, update)
+    app = App(controls, live, update, header=art["status"])
     app.artists = art
     app.picture = pic
     app.segment = line_segment(pic.a, pic.beta, lim, lim)
