@@ -275,14 +275,15 @@ def filtered_sgd_app(model=None, gamma=0.2, b_m=0.9, b_v=0.999, eps=1e-8, batch_
         arts[m] = traces.path_over_summands(model.problem, X[m], xlim, ylim, ax=ax,
                                             radius=model.stall_distance(X[m]),
                                             center=model.xstar, color=COLOURS[m], title=NAMES[m])
+        ax.title.set_color(COLOURS[m])          # the title is the legend of the right panel too
     axd = live.axes[3]
     for m in model.METHODS:
         dist[m] = traces.distances(X[m], model.xstar, ax=axd, color=COLOURS[m], lw=1.0,
                                    label=NAMES[m])
     axd.set_ylim(1e-3, 10.0)
     axd.axvspan(model.steps - model.tail, model.steps, color="0.9", zorder=0)
-    axd.legend(loc="lower left", fontsize=8)
-    axd.set_title("distance to $x^\\star$ (shaded: tail)")
+    # no legend (it hid the curves): the colours are those of the three titles
+    axd.set_title("distance to $x^\\star$\n(grey: the tail)")
     text = widgets.HTML()
     controls = {
         "gamma": log_slider(gamma, 1e-3, 1.0, description="γ"),
