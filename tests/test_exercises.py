@@ -137,3 +137,23 @@ def test_every_exercise_states_its_precision():
         assert ex.precision, name
         assert "significant digits" in ex.prompt or "relative" in ex.prompt, name
         assert ex.precision in exercises.check(name, _exact(name)).message
+
+
+@pytest.mark.parametrize("stem", ["00-start-here", "01-scale-the-gradient", "02-converge-to-the-projection",
+                                  "03-look-inside-adam"])
+def test_exercise_cells_are_stored_without_a_verdict(stem):
+    """A reader sees no verdict, hint or answer before trying: checks (and 00's warm-up) are stored
+    without outputs; nbval runs them and compares nothing (``# NBVAL_IGNORE_OUTPUT``)."""
+    import json
+
+    nb = json.loads((ROOT / "notebooks" / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    def hide(src):     # 00 shows one wrong answer on purpose: what a verdict looks like
+        return "# Warm-up: predict" in src or (stem != "00-start-here" and 'check("0' in src)
+
+    hidden = [c for c in nb["cells"] if c["cell_type"] == "code" and hide("".join(c["source"]))]
+    assert hidden, "expected exercise cells"
+    for c in hidden:
+        src = "".join(c["source"])
+        assert src.startswith("# NBVAL_IGNORE_OUTPUT\n"), src[:80]
+        assert "no-stored-output" in c["metadata"].get("tags", [])
+        assert c["outputs"] == [], src[:80]

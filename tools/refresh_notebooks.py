@@ -8,7 +8,10 @@ the lesson's picture in the README, so the README shows what the notebooks' own 
 
 Cells run top to bottom with the working directory set to notebooks/ (as nbval and JupyterLab do);
 cells tagged ``raises-exception`` may fail. Afterwards the saved widget state
-(``metadata.widgets``) is stripped: it is large and nbval does not need it. Contributors run this
+(``metadata.widgets``) is stripped: it is large and nbval does not need it. Cells tagged
+``no-stored-output`` (exercise checks, "predict before you run") are run but stored without their
+outputs, so a reader sees no verdict or answer before trying; they start with
+``# NBVAL_IGNORE_OUTPUT``, so nbval runs them and compares nothing. Contributors run this
 (``make notebooks``) instead of hand-editing outputs.
 """
 
@@ -34,6 +37,8 @@ def clean(nb):
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
+            if "no-stored-output" in cell.metadata.get("tags", []):
+                cell.outputs = []
             cell.metadata.pop("collapsed", None)
             cell.metadata.pop("scrolled", None)
     return nb
