@@ -157,3 +157,50 @@ def test_exercise_cells_are_stored_without_a_verdict(stem):
         assert src.startswith("# NBVAL_IGNORE_OUTPUT\n"), src[:80]
         assert "no-stored-output" in c["metadata"].get("tags", [])
         assert c["outputs"] == [], src[:80]
+
+
+def test_hints_point_the_way_without_the_result():
+    """A hint names the condition or quantity to use, never the formula that is the answer."""
+    ex = exercises.exercises()
+    assert "x0 + H⁻¹Aᵀλ" not in ex["02-projection-formula"].hint
+    assert "b - A x0" not in ex["02-projection-formula"].hint
+    assert "(|g| + ε)" not in ex["03-first-adam-step"].hint and "−γ·g" not in ex["03-first-adam-step"].hint
+    assert "−γ·g/(√v + ε)" not in ex["03-rmsprop-step"].hint and "b_v·v + (1 − b_v)" not in ex["03-rmsprop-step"].hint
+    assert "h2/h1" in ex["01-best-diagonal"].hint and "h1/h2" not in ex["01-best-diagonal"].hint
+
+
+def test_the_demo_of_notebook_00_belongs_to_no_lesson():
+    """00 shows a verdict and a hint; they are the demo's, so no lesson's exercise is given away."""
+    import json
+
+    assert exercises.check("00-demo", 0.5).ok and not exercises.check("00-demo", 1.0).ok
+    assert "close" in exercises.check("00-demo", 0.4992).message          # 0.8 units of the 3rd digit
+    nb = json.loads((ROOT / "notebooks" / "00-start-here.ipynb").read_text(encoding="utf-8"))
+    shown = "".join("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", ""))
+                    + "".join(o.get("data", {}).get("text/markdown", ""))
+                    for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []))
+    for name, ex in exercises.exercises().items():
+        if not name.startswith("00-"):
+            assert ex.hint not in shown, name
+    assert exercises.exercises()["00-demo"].hint in shown
+
+
+def test_precision_examples_use_no_exercise_answer():
+    """The precision examples (π) in the docs are not any exercise's answer."""
+    import math
+
+    import json
+
+    nb = json.loads((ROOT / "notebooks" / "01-scale-the-gradient.ipynb").read_text(encoding="utf-8"))
+    prompt = next("".join(c["source"]) for c in nb["cells"] if "significant digits**" in "".join(c["source"]))
+    text = exercises.__doc__ + exercises.digits_verdict.__doc__ + prompt
+    assert "3.14" in text and "3.14" in prompt
+    for name in exercises.exercises():
+        if name.startswith("00-"):          # the demo's 0.5 is also a coefficient in the formulas
+            continue
+        answer = np.ravel(np.asarray(_exact(name), dtype=float)) if not callable(_exact(name)) else []
+        for a in answer:
+            shown = f"{a:.3g}"
+            if len(shown) >= 4:             # e.g. "0.977", "17.3": specific enough to be a give-away
+                assert shown not in text, (name, a)
+    assert exercises.digits_verdict(3.14, math.pi) is True

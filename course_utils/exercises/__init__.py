@@ -1,21 +1,22 @@
 """One checking helper for the exercises of every notebook.
 
 An exercise is registered under a name such as ``"01-stable-step"`` with a function that judges an
-answer and a hint. :func:`check` says right or wrong, and on wrong gives the hint: never the
-answer. Worked solutions live in the repository's ``solutions/`` folder, one file per exercise,
-named after it (``solutions/01-stable-step.py``); :func:`solution` prints one on demand.
+answer and a hint. :func:`check` says right or wrong, and on wrong gives the hint: it points the
+way (which slide, condition or quantity to use), never the answer nor the result of a step.
+Worked solutions live in the repository's ``solutions/`` folder, one file per exercise, named after it (``solutions/01-stable-step.py``); :func:`solution` prints one on demand.
 
 Example
 -------
 >>> from course_utils.exercises import check
->>> check("01-stable-step", 1.0)               # doctest: +ELLIPSIS
-✗ 01-stable-step: not yet. Hint: ...
+>>> check("00-demo", 1.0)                      # doctest: +ELLIPSIS
+✗ 00-demo: not yet. Hint: ...
 
 Precision. A number is right when it agrees with the exact value to the significant digits the
-exercise states (:func:`digits_verdict`; 3 unless a prompt says otherwise): 0.977 is right for
-0.97712..., 1 % off is wrong, and an answer that is not right but gets "close: check your rounding" when it is less than one unit of the last stated digit off
-(rounded the wrong way, or cut off) instead of a hint. A function given as an answer is replayed
-against the package's reference; whatever it raises is reported as "your function raised ...".
+exercise states (:func:`digits_verdict`; 3 unless a prompt says otherwise): for an exact value
+π = 3.14159..., 3.14 is right, 3.15 gets "close: check your rounding" (less than one unit of the
+last stated digit off: rounded the wrong way, or cut off) instead of a hint, and 3.17 (1 % off) is
+wrong. A function given as an answer is replayed against the package's reference; whatever it
+raises is reported as "your function raised ...".
 """
 
 from __future__ import annotations
@@ -161,7 +162,8 @@ def digits_verdict(answer, exact, digits=3, close_units=0.9):
     the vector). Returns True when every entry is right, :data:`CLOSE` when every entry is within
     ``close_units`` units (a rounding slip), else False. Raises ValueError on a shape mismatch.
 
-    >>> digits_verdict(17.3, 17.2708), digits_verdict(17.2, 17.2708), digits_verdict(17.44, 17.2708)
+    >>> import math
+    >>> digits_verdict(3.14, math.pi), digits_verdict(3.15, math.pi), digits_verdict(3.17, math.pi)
     (True, 'close', False)
     """
     import numpy as np

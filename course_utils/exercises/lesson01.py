@@ -19,7 +19,7 @@ def _stable_step(answer):
 
 
 @register("01-best-diagonal",
-          hint="Only the ratio h1/h2 matters. Write κ(P^{-1/2} Q P^{-1/2}) for P = diag(1, t) and "
+          hint="Only the ratio h2/h1 matters. Write κ(P^{-1/2} Q P^{-1/2}) for P = diag(1, t) and "
                "minimize over t > 0, or scan t on a log grid and refine.",
           prompt="A diagonal H (length-2 vector) minimizing κ(H^{-1/2} Q_EX H^{-1/2}); its ratio "
                  "h2/h1 is judged, to 3 significant digits.",

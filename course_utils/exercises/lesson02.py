@@ -13,9 +13,10 @@ H_EX = np.array([4.0, 1.0, 0.25])
 
 
 @register("02-projection-formula",
-          hint="Write the KKT conditions H(x - x0) = Aᵀλ, Ax = b and eliminate x: "
-               "(A H⁻¹ Aᵀ) λ = b - A x0. Solve that m x m system with np.linalg.solve (no inv), "
-               "then x = x0 + H⁻¹Aᵀλ.",
+          hint="Use the two conditions of the projection slide: the optimality condition "
+               "H(x - x0) ∈ R(Aᵀ) (write it with a multiplier vector λ) and feasibility Ax = b. "
+               "Eliminate x: what is left is a small linear system for λ. Solve it with "
+               "np.linalg.solve, never with inv.",
           prompt="A function proj(A, b, x0, H) returning the H-norm projection of x0 onto {x: Ax = b} "
                  "(H an SPD matrix); judged on random problems against projection_point, "
                  "to a relative 1e-7.",

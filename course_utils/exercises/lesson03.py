@@ -16,8 +16,9 @@ G_FIRST = np.array([250.0, -0.004, 2e-8, 0.0])
 
 
 @register("03-rmsprop-step",
-          hint="v ← b_v·v + (1 − b_v)·g² (elementwise, starting from v = 0, no bias correction); "
-               "the step added to x is −γ·g/(√v + ε), with ε added AFTER the square root.",
+          hint="Read the RMSprop row of the table in section 'Choose the metric: RMSprop and Adam' "
+               "(the v line of Adam, without m and without bias correction, v starting from 0). "
+               "Check where ε goes relative to the square root: PyTorch's convention, as in that table.",
           prompt="Write rmsprop_step(g, v, gamma, b_v, eps) -> (step, v_new): one RMSprop update "
                  "(PyTorch convention). `step` is what is added to x. Replayed on a fixed gradient "
                  "sequence against opt.rmsprop, to a relative 1e-9.",
@@ -42,8 +43,9 @@ def _rmsprop_step(answer):
 
 
 @register("03-first-adam-step",
-          hint="At k = 1 both bias corrections undo the (1 − b) factors: m_1 = g_1 and v_1 = g_1², so "
-               "the step is −γ·g/(|g| + ε). Mind the coordinates where |g| is not much larger than ε.",
+          hint="Write m_1 and v_1 from m_0 = v_0 = 0, then apply both bias corrections at k = 1: "
+               "what is left of g in m̂_1 and in v̂_1? Then mind the coordinates where |g| is not much "
+               "larger than ε.",
           prompt="The first Adam step (γ = 1e-3, b_m = 0.9, b_v = 0.999, ε = 1e-8) for g = G_FIRST, "
                  "as a vector (what is added to x), each entry to 3 significant digits.",
           precision="each entry to 3 significant digits")
