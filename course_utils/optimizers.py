@@ -485,9 +485,12 @@ def bfgs(step=1.0, H0=None, curvature_tol=1e-12):
         H_k = H_{k-1} - \frac{H_{k-1}s_k s_k^T H_{k-1}}{s_k^T H_{k-1} s_k}
               + \frac{y_k y_k^T}{y_k^T s_k}, \qquad H_1 = H_0 .
 
-    :math:`H_k` is the symmetric matrix closest to :math:`H_{k-1}` (a rank-two change) that
-    satisfies the **secant condition** :math:`H_k s_k = y_k`: along the last step it has the
-    curvature :math:`f` showed. On a quadratic :math:`y_k = Qs_k`, so :math:`H_k` learns Q one
+    :math:`H_k` is a rank-two change of :math:`H_{k-1}` that satisfies the **secant condition**
+    :math:`H_k s_k = y_k`: along the last step it has the curvature :math:`f` showed. Many
+    symmetric matrices satisfy it; BFGS picks the one whose *inverse* :math:`H_k^{-1}` is closest to
+    :math:`H_{k-1}^{-1}` in a weighted Frobenius norm (Nocedal & Wright, eq. 6.16-6.17). Asking
+    instead for :math:`H_k` closest to :math:`H_{k-1}` (same kind of norm) gives the other classic
+    update, DFP. On a quadratic :math:`y_k = Qs_k`, so :math:`H_k` learns Q one
     direction at a time; :math:`H_k` stays positive definite while :math:`y_k^Ts_k > 0` (the
     update is skipped otherwise, here when :math:`y_k^Ts_k \le` ``curvature_tol``
     :math:`\|s_k\|\|y_k\|`).
