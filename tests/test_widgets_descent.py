@@ -223,3 +223,11 @@ def test_newton_preset_greys_out_the_diagonal_sliders():
     app.controls["H"].value = "I"
     assert not h1.disabled and (h1.value, h2.value) == (1.0, 1.0)
     assert descent.scaled_gd_explorer(F, x0=X0, steps=5, preset="Q (Newton)").controls["h1"].disabled
+
+
+def test_titles_never_show_a_negative_zero():
+    from course_utils.widgets.descent import _fmt
+
+    assert _fmt([-1e-9, -0.0]) == "[0., 0.]"
+    assert _fmt([-0.0004, 0.0006]) == "[0.   , 0.001]"
+    assert "-" in _fmt([-0.0006, 1.0])            # a real negative number keeps its sign

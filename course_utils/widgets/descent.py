@@ -160,8 +160,9 @@ _LIMS = {"xlim": (-5.0, 5.0), "ylim": (-2.5, 2.5)}
 
 
 def _fmt(v):
-    return np.array2string(np.asarray(v, dtype=float), precision=3, separator=", ",
-                           suppress_small=True)
+    """3 decimals; ``+ 0.0`` turns a rounded -0.0 into 0.0 (no "[-0., -0.]" in a title)."""
+    v = np.round(np.asarray(v, dtype=float), 3) + 0.0
+    return np.array2string(v, precision=3, separator=", ", suppress_small=True)
 
 
 def _metric_name(H):
