@@ -18,9 +18,9 @@ def tiny_params():
 
 
 @register("04-lipschitz-by-hand",
-          hint="L_m = ||W1||_2 * (1 + ||W2||_2) * ||W3||_2: the middle layer is residual. The spectral "
-               "norm is the largest singular value (np.linalg.norm(W, 2)); W3 is a row vector, so its "
-               "norm is its Euclidean length.",
+          hint="Use the slide's bound for residual networks: which layers of tiny_params() are residual, and "
+               "what replaces ||W_j||_2 for them? The spectral norm is the largest singular value "
+               "(np.linalg.norm(W, 2)).",
           prompt="The Lipschitz bound L_m of the tiny network tiny_params(), to 3 significant digits.",
           precision="3 significant digits")
 def _lipschitz_by_hand(answer):
@@ -32,9 +32,9 @@ NORM_AT = {0.01: float(np.linalg.norm(nets.init_theta(0.01, np.random.default_rn
 
 
 @register("04-predict-norm",
-          hint="With the same random directions, ||θ0(σ)||² = σ² S_res + max(1, σ)² S_plain, where S_res "
-               "and S_plain are the squared norms of the residual and the other layers at scale 1. "
-               "The two given norms (σ = 0.01 and σ = 1) are two linear equations for S_res, S_plain.",
+          hint="Read the initialization slide: how does each layer's part of θ0 scale with σ? Split ||θ0||² "
+               "into the residual layers and the others (same random directions for every σ); the two "
+               "given norms are then two equations.",
           prompt="Predict ||θ0|| for σ = 0.5 (seed 0) from NORM_AT[0.01] and NORM_AT[1.0], to 4 "
                  "significant digits (the σ = 0.01 term shows in the 4th digit).",
           precision="4 significant digits")
