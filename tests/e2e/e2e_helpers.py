@@ -17,10 +17,12 @@ Environment variables read here:
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -127,6 +129,10 @@ class Server:
             pass
 
     def stop(self):
+        """SIGTERM to the server (it shuts its kernels down), then SIGKILL to whatever is left of
+        its process group (kernels included): the server runs in a session of its own, so the
+        group is exactly what we started."""
+        _LIVE.discard(self)
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -134,9 +140,26 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)     # the group id is the server's pid
+        except (ProcessLookupError, PermissionError, AttributeError):
+            pass
         logf = self.extra.pop("logfile", None)
         if logf:
             logf.close()
+
+    __hash__ = object.__hash__
+
+
+_LIVE: set = set()   # servers started and not stopped yet (stopped at exit, even after SIGTERM)
+
+
+@atexit.register
+def stop_all_servers():
+    """Stop every server still running: pytest ended early (SIGTERM turns into KeyboardInterrupt in
+    tests/conftest.py, so fixtures tear down; this catches what they did not)."""
+    for server in list(_LIVE):
+        server.stop()
 
 
 def _wait_until_up(server, probe, timeout=90):
@@ -188,8 +211,9 @@ def _spawn(name, cmd, env, cwd, log, base_url, token, probe):
     log.parent.mkdir(parents=True, exist_ok=True)
     logfile = open(log, "w")
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=logfile, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL)
+                            stdin=subprocess.DEVNULL, start_new_session=True)
     server = Server(name, base_url, token, proc, log, {"logfile": logfile})
+    _LIVE.add(server)
     try:
         return _wait_until_up(server, probe)
     except BaseException:
@@ -220,6 +244,7 @@ def start_voila(notebook_dir: Path, tmp: Path, log: Path, style="lecture", timeo
     env = jupyter_env(tmp, style=style)
     port, token = free_port(), secrets.token_hex(16)
     cmd = [sys.executable, "-m", "voila", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+           "--Voila.port_retries=0",       # this port or fail: never a server on another one
            f"--Voila.token={token}", f"--NotebookClient.timeout={timeout}",
            f"--NotebookClient.startup_timeout={timeout}", "--show_tracebacks=True", str(notebook_dir)]
     return _spawn("voila", cmd, env, notebook_dir, log, f"http://127.0.0.1:{port}", token, "/")
