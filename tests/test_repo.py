@@ -131,3 +131,13 @@ def test_numeric_modules_import_neither_matplotlib_nor_ipywidgets():
     for name in ("objectives", "optimizers", "_checks"):
         src = (ROOT / "course_utils" / f"{name}.py").read_text()
         assert not re.search(r"^\s*(import|from)\s+(matplotlib|ipywidgets)", src, re.M), name
+
+
+def test_readme_unit_test_commands_keep_the_doctests():
+    text = (ROOT / "README.md").read_text()
+    testing = text.split("## Testing", 1)[1].split("## Contributing", 1)[0]
+    assert re.search(r"^make unit\b", testing, re.M)
+    for line in re.findall(r"^\.venv/bin/pytest .*-p no:nbval.*$", testing, re.M):
+        assert "--doctest-modules" in line and "course_utils" in line, line
+    unit = re.search(r"^unit:.*?(?=^\S)", (ROOT / "Makefile").read_text(), re.M | re.S).group(0)
+    assert "--doctest-modules" in unit and "course_utils" in unit and "no:nbval" in unit
