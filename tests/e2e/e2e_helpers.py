@@ -44,6 +44,12 @@ VIEWPORT = {"width": 1400, "height": 1000}
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 WIDGETS_EXTENSION = "@jupyter-widgets/jupyterlab-manager"
 
+# Kernels talk to their server over Unix sockets in the server's private runtime folder, not over
+# TCP ports: with TCP, a port picked as free can be taken by another Jupyter on the same machine
+# before the kernel binds it ("Address already in use", then "Invalid Signature" from the other
+# kernel's messages), which made Run All hang on a shared 2-core machine.
+KERNEL_TRANSPORT = "--KernelManager.transport=ipc"
+
 # JupyterLab user settings: no news or update checks (no network), every cell rendered
 # (windowing off: JupyterLab 4 otherwise renders off-screen cells lazily).
 LAB_SETTINGS = {
@@ -228,7 +234,7 @@ def start_jupyterlab(root: Path, tmp: Path, log: Path, disable_widgets=None):
     env = jupyter_env(tmp, disable_widgets=disable_widgets)
     port, token = free_port(), secrets.token_hex(16)
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-           "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+           "--ServerApp.port_retries=0", KERNEL_TRANSPORT, f"--IdentityProvider.token={token}",
            f"--ServerApp.root_dir={root}", f"--LabApp.user_settings_dir={env['JUPYTERLAB_SETTINGS_DIR']}",
            f"--LabApp.workspaces_dir={env['JUPYTERLAB_WORKSPACES_DIR']}",
            "--LabApp.expose_app_in_browser=True", "--ServerApp.terminals_enabled=False"]
@@ -245,6 +251,7 @@ def start_voila(notebook_dir: Path, tmp: Path, log: Path, style="lecture", timeo
     port, token = free_port(), secrets.token_hex(16)
     cmd = [sys.executable, "-m", "voila", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
            "--Voila.port_retries=0",       # this port or fail: never a server on another one
+           KERNEL_TRANSPORT,
            f"--Voila.token={token}", f"--NotebookClient.timeout={timeout}",
            f"--NotebookClient.startup_timeout={timeout}", "--show_tracebacks=True", str(notebook_dir)]
     return _spawn("voila", cmd, env, notebook_dir, log, f"http://127.0.0.1:{port}", token, "/")
