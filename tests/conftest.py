@@ -4,15 +4,11 @@ When the whole suite runs (``pytest`` with no paths, i.e. the README's ``make te
 notebooks nbval collected must equal the notebooks in ``notebooks/``: a wrong glob, a missing
 ``--nbval`` or a renamed folder then fails loudly instead of passing while testing nothing.
 
-A SIGTERM to pytest (a CI timeout, ``kill PID``) ends the run like Ctrl-C: pytest then tears the
-fixtures down, so the JupyterLab and Voila servers of ``tests/e2e`` and nbval's kernels are stopped
-instead of being left running.
+(SIGTERM is handled in the repository's top-level ``conftest.py``.)
 """
 
 from __future__ import annotations
 
-import signal
-import threading
 from pathlib import Path
 
 import pytest
@@ -47,16 +43,3 @@ def pytest_report_header(config):
     names = [p.name for p in notebooks_on_disk()]
     return f"notebooks under nbval: {len(names)} ({', '.join(names)})"
 
-
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, handled as Ctrl-C so that fixtures (servers, kernels) are torn down."""
-
-
-def _on_sigterm(signum, frame):
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)      # a second SIGTERM ends pytest at once
-    raise _Terminated(f"pytest received signal {signum} (SIGTERM): stopping servers and kernels")
-
-
-def pytest_configure(config):
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _on_sigterm)

@@ -1,4 +1,4 @@
-"""A pytest ended with SIGTERM still stops the servers it started (tests/conftest.py turns SIGTERM
+"""A pytest ended with SIGTERM still stops the servers it started (the top-level conftest.py turns SIGTERM
 into KeyboardInterrupt, so fixtures tear down; e2e_helpers kills each server's process group)."""
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def alive(pid):
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and process groups")
 def test_sigterm_to_pytest_stops_servers_and_their_children(tmp_path):
     (tmp_path / "test_inner.py").write_text(INNER)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(TESTS), str(TESTS / "e2e"),
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(TESTS.parent), str(TESTS / "e2e"),
                                                        os.environ.get("PYTHONPATH", "")]))
     cmd = [sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:cacheprovider", "-p", "no:nbval",
            "-c", os.devnull, "--rootdir", str(tmp_path), "-q", str(tmp_path / "test_inner.py")]

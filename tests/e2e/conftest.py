@@ -53,12 +53,16 @@ def browser(tmp_path_factory, artifacts):
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, artifacts):
     """JupyterLab whose root is the folder holding ``notebooks/`` (the repository)."""
+    before = {p: p.read_bytes() for p in NOTEBOOK_DIR.glob("*.ipynb")}
     server = start_jupyterlab(NOTEBOOK_DIR.parent, tmp_path_factory.mktemp("jupyterlab"),
                               artifacts / "jupyterlab.log")
     try:
         yield server
     finally:
         server.stop()
+    # the browser ran every notebook: none of them may have been saved back (autosave is off)
+    changed = sorted(p.name for p, data in before.items() if p.read_bytes() != data)
+    assert not changed, f"JupyterLab wrote to the repository's notebooks: {changed}"
 
 
 @pytest.fixture(scope="module")

@@ -51,12 +51,15 @@ WIDGETS_EXTENSION = "@jupyter-widgets/jupyterlab-manager"
 KERNEL_TRANSPORT = "--KernelManager.transport=ipc"
 
 # JupyterLab user settings: no news or update checks (no network), every cell rendered
-# (windowing off: JupyterLab 4 otherwise renders off-screen cells lazily).
+# (windowing off: JupyterLab 4 otherwise renders off-screen cells lazily), nothing saved to disk.
 LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification":
         {"fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True},
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
     "@jupyterlab/extensionmanager-extension/plugin": {"enabled": False},
+    # no autosave: a Run All that takes longer than the autosave interval (notebook 04) would
+    # otherwise write this run's outputs into the repository's notebook
+    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
 }
 
 
@@ -163,7 +166,7 @@ _LIVE: set = set()   # servers started and not stopped yet (stopped at exit, eve
 @atexit.register
 def stop_all_servers():
     """Stop every server still running: pytest ended early (SIGTERM turns into KeyboardInterrupt in
-    tests/conftest.py, so fixtures tear down; this catches what they did not)."""
+    the top-level conftest.py, so fixtures tear down; this catches what they did not)."""
     for server in list(_LIVE):
         server.stop()
 
