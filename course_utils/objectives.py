@@ -93,26 +93,47 @@ class Quadratic:
         M = np.linalg.solve(L, np.linalg.solve(L, self.Q).T)
         return np.linalg.eigvalsh(0.5 * (M + M.T))
 
-    def condition_number(self, H=None):
-        r""":math:`\kappa = \lambda_{\max}/\lambda_{\min}` of :math:`H^{-1/2} Q H^{-1/2}`."""
+    def _curvatures(self, H, what, allow_singular=False):
+        """The scaled eigenvalues, after checking that ``what`` is defined for this Q: Q positive
+        definite (or, with ``allow_singular``, positive semidefinite and nonzero)."""
         lam = self.scaled_eigenvalues(H)
-        if lam[0] <= 0:
-            raise ValueError("the condition number needs a positive-definite Q")
+        tol = 1e-12 * max(float(np.max(np.abs(lam))), np.finfo(float).tiny)
+        if lam[-1] <= tol or lam[0] < -tol or (lam[0] <= tol and not allow_singular):
+            kind = ("zero" if np.all(np.abs(lam) <= tol) else "negative definite" if lam[-1] < -tol
+                    else "indefinite" if lam[0] < -tol else "singular (positive semidefinite)")
+            need = "positive semidefinite and nonzero" if allow_singular else "positive definite"
+            raise ValueError(
+                f"{what} needs Q {need} (a convex bowl); this Q is {kind}, the eigenvalues of "
+                f"H^(-1/2) Q H^(-1/2) are {np.array2string(lam, precision=4)}. "
+                + ("With a zero curvature the condition number is infinite and no step contracts "
+                   "every direction" if kind.startswith("singular") else
+                   "Along a direction of negative or zero curvature gradient descent does not "
+                   "converge, whatever the step"))
+        return lam
+
+    def condition_number(self, H=None):
+        r""":math:`\kappa = \lambda_{\max}/\lambda_{\min}` of :math:`H^{-1/2} Q H^{-1/2}` (Q positive definite)."""
+        lam = self._curvatures(H, "the condition number")
         return float(lam[-1] / lam[0])
 
     def stable_step_bound(self, H=None):
         r"""Scaled GD :math:`x_{k+1} = x_k - \gamma H^{-1}\nabla f(x_k)` converges iff
-        :math:`0 < \gamma < 2/\lambda_{\max}(H^{-1}Q)`; returns that bound."""
-        return float(2.0 / self.scaled_eigenvalues(H)[-1])
+        :math:`0 < \gamma < 2/\lambda_{\max}(H^{-1}Q)`; returns that bound.
+
+        Needs Q positive semidefinite and nonzero; a negative-definite, indefinite or zero Q is a
+        ValueError (no step converges there)."""
+        return float(2.0 / self._curvatures(H, "stable_step_bound", allow_singular=True)[-1])
 
     def optimal_step(self, H=None):
-        r"""The best constant step :math:`2/(\lambda_{\min} + \lambda_{\max})`."""
-        lam = self.scaled_eigenvalues(H)
+        r"""The best constant step :math:`2/(\lambda_{\min} + \lambda_{\max})` (Q positive definite)."""
+        lam = self._curvatures(H, "optimal_step")
         return float(2.0 / (lam[0] + lam[-1]))
 
     def optimal_rate(self, H=None):
-        r"""The contraction factor :math:`(\kappa - 1)/(\kappa + 1)` per step at the best step."""
-        kappa = self.condition_number(H)
+        r"""The contraction factor :math:`(\kappa - 1)/(\kappa + 1)` per step at the best step
+        (Q positive definite)."""
+        lam = self._curvatures(H, "optimal_rate")
+        kappa = float(lam[-1] / lam[0])
         return (kappa - 1.0) / (kappa + 1.0)
 
 

@@ -21,6 +21,7 @@ This module imports neither matplotlib nor ipywidgets.
 
 from __future__ import annotations
 
+import os
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
@@ -54,6 +55,16 @@ def _step_schedule(step, name="step"):
         return gamma
     value = _checks.positive(step, name)
     return lambda k: value
+
+
+def _eps(eps, who):
+    """eps > 0 for the adaptive methods: with eps = 0 a coordinate whose gradients were all 0 so far
+    gives 0/0 (NaN) in the step."""
+    eps = _checks.nonnegative(eps, "eps")
+    if eps == 0:
+        raise ValueError(f"{who} needs eps > 0 (with eps = 0 a coordinate whose gradient is 0 gives "
+                         f"0/0 in its step); got eps=0. Use a tiny positive value, e.g. 1e-8")
+    return eps
 
 
 def inverse_time_decay(step0, decay_steps=1.0):
@@ -142,6 +153,22 @@ def scaled_gd(step, H):
     return Optimizer(init, update, "scaled GD")
 
 
+def _hessian_matrix(H, n=None, where=""):
+    """A finite, square, invertible Hessian ``(n, n)`` (or a batch ``(..., n, n)``), else a ValueError
+    naming ``hessian``."""
+    H = _checks.as_array(H, "hessian" + where, min_ndim=2)
+    if H.shape[-1] != H.shape[-2]:
+        raise ValueError(f"hessian{where} must be a square (n, n) matrix; got shape {H.shape}")
+    if n is not None and H.shape[-1] != n:
+        raise ValueError(f"hessian{where} must be {n}x{n} to match x of length {n}; got shape {H.shape}")
+    s = np.linalg.svd(H, compute_uv=False)                  # singular values, descending
+    if np.any(s[..., -1] <= H.shape[-1] * np.finfo(float).eps * s[..., 0]):
+        raise ValueError(f"hessian{where} is singular (smallest singular value "
+                         f"{float(np.min(s[..., -1])):.3g}): the Newton step H^-1 g is not defined. "
+                         f"Newton's method needs an invertible Hessian, e.g. a strongly convex f")
+    return H
+
+
 def newton(step=1.0, hessian=None):
     r"""Newton's method, :math:`x_{k+1} = x_k - \gamma_k [\nabla^2 f(x_k)]^{-1}\nabla f(x_k)`.
 
@@ -151,9 +178,11 @@ def newton(step=1.0, hessian=None):
     Parameters
     ----------
     step : float or callable, :math:`\gamma_k` (1 is the pure Newton step; < 1 is damped Newton)
-    hessian : callable x -> (n, n) array, optional
-        When omitted, :func:`run` uses ``run(..., hessian=...)`` or, if ``grad`` is a bound method
-        of an objective (e.g. ``f.grad``), that objective's ``hessian``.
+    hessian : (n, n) invertible matrix, or callable x -> (n, n) array, optional
+        Used as given, also when ``grad`` is a bound method of an objective. When omitted,
+        :func:`run` uses ``run(..., hessian=...)`` or, if ``grad`` is a bound method of an
+        objective (e.g. ``f.grad``), that objective's ``hessian``. A Hessian that is not a finite
+        square matrix of the right size, or is singular, is a ValueError.
 
     Example
     -------
@@ -161,19 +190,29 @@ def newton(step=1.0, hessian=None):
     >>> f = Quadratic([[0.1, -0.1], [-0.1, 1.0]], c=[1.0, 0.0])
     >>> bool(np.allclose(run(newton(), f.grad, [3.0, -2.0], steps=1)[-1], f.minimizer()))
     True
+    >>> run(newton(hessian=2 * f.hessian()), f.grad, [3.0, -2.0], steps=1)[-1]   # half of the way
+    array([-4.05555556, -1.55555556])
     """
     gamma = _step_schedule(step)
+    own = hessian
+    if own is not None and not callable(own):
+        own = _hessian_matrix(own)
 
     def init(x0):
-        return GDState(0, np.ones(np.shape(x0)[-1]))
+        n = np.shape(x0)[-1]
+        if own is not None and not callable(own):
+            _hessian_matrix(own, n)
+        return GDState(0, np.ones(n))
 
-    def update(g, state, x=None, hessian=hessian):
-        if hessian is None:
+    def update(g, state, x=None, hessian=None):
+        H = own if own is not None else hessian     # newton(hessian=H) wins over run's fallback
+        if H is None:
             raise ValueError("newton needs the Hessian: pass newton(hessian=f.hessian) or "
                              "run(..., hessian=f.hessian)")
-        Hk = np.asarray(hessian(x) if callable(hessian) else hessian, dtype=float)
+        g = np.asarray(g, dtype=float)
+        Hk = _hessian_matrix(H(x) if callable(H) else H, g.shape[-1], " (at the current x)" if callable(H) else "")
         k = state.count + 1
-        d = np.linalg.solve(Hk, np.asarray(g)[..., None])[..., 0]
+        d = np.linalg.solve(Hk, g[..., None])[..., 0]
         return -gamma(k) * d, GDState(k, np.diagonal(Hk, axis1=-2, axis2=-1).copy())
 
     return Optimizer(init, update, "Newton", needs_hessian=True)
@@ -286,7 +325,7 @@ def adagrad(step=1e-2, eps=1e-10, initial_accumulator_value=0.0):
     array([-0.1,  0.1])
     """
     gamma = _step_schedule(step)
-    eps = _checks.nonnegative(eps, "eps")
+    eps = _eps(eps, "adagrad")
     s0 = _checks.nonnegative(initial_accumulator_value, "initial_accumulator_value")
 
     def init(x0):
@@ -323,7 +362,7 @@ def rmsprop(step=1e-2, b_v=0.99, eps=1e-8):
     """
     gamma = _step_schedule(step)
     b_v = _checks.decay(b_v, "b_v")
-    eps = _checks.nonnegative(eps, "eps")
+    eps = _eps(eps, "rmsprop")
 
     def init(x0):
         z = np.zeros(np.shape(x0))
@@ -368,7 +407,7 @@ def adam(step=1e-3, b_m=0.9, b_v=0.999, eps=1e-8):
     gamma = _step_schedule(step)
     b_m = _checks.decay(b_m, "b_m")
     b_v = _checks.decay(b_v, "b_v")
-    eps = _checks.nonnegative(eps, "eps")
+    eps = _eps(eps, "adam")
 
     def init(x0):
         z = np.zeros(np.shape(x0))
@@ -407,7 +446,7 @@ def adamax(step=2e-3, b_m=0.9, b_v=0.999, eps=1e-8):
     gamma = _step_schedule(step)
     b_m = _checks.decay(b_m, "b_m")
     b_v = _checks.decay(b_v, "b_v")
-    eps = _checks.nonnegative(eps, "eps")
+    eps = _eps(eps, "adamax")
 
     def init(x0):
         z = np.zeros(np.shape(x0))
@@ -580,6 +619,14 @@ def filtered_gradient(state):
 # ---------------------------------------------------------------------------------------------
 # The driver loop
 # ---------------------------------------------------------------------------------------------
+def _memory_budget():
+    """Half of the physical memory in bytes (8 GiB where the OS does not tell)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (AttributeError, ValueError, OSError):
+        return 8 * 2**30
+
+
 def run(optimizer, grad, x0, steps, *, hessian=None, blowup=1e8, callback=None,
         return_states=False):
     r"""Run ``optimizer`` from ``x0`` for ``steps`` updates; return the iterates.
@@ -599,6 +646,7 @@ def run(optimizer, grad, x0, steps, *, hessian=None, blowup=1e8, callback=None,
         (e.g. :meth:`LeastSquares.sampler`).
     x0 : (n,) array, or (R, n) for R independent runs advanced together
     steps : int >= 0
+        The iterates must fit in half of the machine's memory (else a ValueError before allocating).
     hessian : callable or matrix, optional; only for optimizers that need it (:func:`newton`)
     blowup : float
         A run whose iterate is non-finite or has norm above ``blowup * (1 + ||x0||)`` is
@@ -625,6 +673,13 @@ def run(optimizer, grad, x0, steps, *, hessian=None, blowup=1e8, callback=None,
         raise ValueError("grad must be a callable grad(x) -> gradient")
     x = _checks.as_array(x0, "x0", min_ndim=1).copy()
     steps = _checks.nonnegative_int(steps, "steps")
+    need = (steps + 1) * x.size * x.itemsize * (2 if return_states else 1)
+    budget = _memory_budget()
+    if need > budget:
+        raise ValueError(
+            f"steps={steps} is too many: the iterates would take {need / 2**30:.3g} GiB "
+            f"((steps + 1) x {x.size} floats), more than half of this machine's memory "
+            f"({2 * budget / 2**30:.3g} GiB). Use at most steps={budget // (x.size * x.itemsize) - 1}")
     blowup = _checks.positive(blowup, "blowup")
     hess = None
     if optimizer.needs_hessian:

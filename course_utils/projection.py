@@ -121,20 +121,36 @@ def projection_point(A, b, x0, H=None):
     return x_hat[0] if x0.ndim == 1 else x_hat
 
 
+def _row_space_basis(A):
+    r"""An orthonormal basis of :math:`\mathcal{R}(A^T)`, shape ``(n, r)`` with r = rank A.
+
+    From the SVD :math:`A = U\Sigma V^T`: the right singular vectors of the r singular values above
+    ``max(m, n) * eps * sigma_max`` (numpy's ``matrix_rank`` rule). A QR of :math:`A^T` would give
+    m columns even when rows repeat, and a wrong basis then."""
+    if A.size == 0:
+        return np.zeros((A.shape[1], 0))
+    _, s, Vt = np.linalg.svd(A, full_matrices=False)
+    r = int(np.sum(s > max(A.shape) * np.finfo(float).eps * s[0])) if s[0] > 0 else 0
+    return Vt[:r].T
+
+
 def outside_range(A, v):
     r"""The component of ``v`` outside :math:`\mathcal{R}(A^T)` (orthogonal to every row of A).
 
-    :math:`v - QQ^Tv` with Q an orthonormal basis of :math:`\mathcal{R}(A^T)` from a reduced QR of
-    :math:`A^T`. ``v`` may be one vector ``(n,)`` or a batch ``(..., n)`` (e.g. every iterate).
+    :math:`v - QQ^Tv` with Q an orthonormal basis of :math:`\mathcal{R}(A^T)` (from an SVD of A, so
+    A may have repeated or dependent rows). ``v`` may be one vector ``(n,)`` or a batch ``(..., n)``
+    (e.g. every iterate).
 
     Example
     -------
     >>> outside_range([[1.0, 1.0]], [3.0, 1.0])          # (3, 1) = 2 (1, 1) + (1, -1)
     array([ 1., -1.])
+    >>> outside_range([[1.0, 1.0, 0.0], [2.0, 2.0, 0.0]], [1.0, -1.0, 0.0])   # rank 1: rows agree
+    array([ 1., -1.,  0.])
     """
     A = _checks.as_array(A, "A", ndim=2)
     v = _checks.as_points(v, "v", A.shape[1])
-    Q, _ = np.linalg.qr(A.T)            # (n, m); A has full row rank in the lessons
+    Q = _row_space_basis(A)
     return v - (v @ Q) @ Q.T
 
 
@@ -155,7 +171,7 @@ def invariant(A, x0, X, H=None):
     if H is not None:
         Hm, diag = _checks.as_metric(H, "H", n)
         D = D * Hm if diag else D @ Hm
-    Q, _ = np.linalg.qr(A.T)
+    Q = _row_space_basis(A)
     return np.linalg.norm(D - (D @ Q) @ Q.T, axis=-1)
 
 

@@ -3,6 +3,8 @@
 When the whole suite runs (``pytest`` with no paths, i.e. the README's ``make test``), the set of
 notebooks nbval collected must equal the notebooks in ``notebooks/``: a wrong glob, a missing
 ``--nbval`` or a renamed folder then fails loudly instead of passing while testing nothing.
+
+(SIGTERM is handled in the repository's top-level ``conftest.py``.)
 """
 
 from __future__ import annotations
@@ -40,3 +42,4 @@ _COLLECTED = pytest.StashKey[list]()
 def pytest_report_header(config):
     names = [p.name for p in notebooks_on_disk()]
     return f"notebooks under nbval: {len(names)} ({', '.join(names)})"
+

@@ -1,4 +1,5 @@
-"""The repository's promises: one set of runtime packages, a two-command quick start, CI = README."""
+"""The repository's promises: one set of runtime packages (pinned in requirements.lock), a two-command
+quick start, CI = README."""
 
 import re
 import tomllib
@@ -28,6 +29,61 @@ def test_environment_yml_and_pyproject_name_the_same_runtime_packages():
     assert runtime_from_pyproject() == {"numpy", "matplotlib", "ipywidgets", "jupyterlab"}
 
 
+def lock_pins():
+    """{name: version} of requirements.lock (names normalized as pip does)."""
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        m = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([0-9][^\s;#]*)", line)
+        assert m, f"requirements.lock: every package must be pinned with ==; got {line!r}"
+        pins[re.sub(r"[-_.]+", "-", m.group(1)).lower()] = m.group(2)
+    return pins
+
+
+def test_lock_pins_every_runtime_and_test_package_and_says_how_it_was_made():
+    from packaging.requirements import Requirement
+
+    text = (ROOT / "requirements.lock").read_text()
+    header = "\n".join(ln for ln in text.splitlines() if ln.startswith("#"))
+    assert "make lock" in header and "Python 3.11" in header
+    pins = lock_pins()
+    assert "course-utils" not in pins, "the lock pins the dependencies, not the course's own package"
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for dep in meta["dependencies"] + meta["optional-dependencies"]["test"]:
+        req = Requirement(dep)
+        name = re.sub(r"[-_.]+", "-", req.name).lower()
+        assert name in pins, f"{req.name} (pyproject.toml) is missing from requirements.lock: run make lock"
+        assert req.specifier.contains(pins[name], prereleases=True), \
+            f"requirements.lock pins {name}=={pins[name]}, outside pyproject's {req.specifier}: run make lock"
+
+
+def test_environment_yml_pins_the_runtime_versions_of_the_lock():
+    pins = lock_pins()
+    conda = {}
+    for line in environment_lines():
+        item = line.strip()[2:].split("#")[0].strip()
+        m = re.fullmatch(r"([A-Za-z0-9_.-]+)==(\S+)", item)
+        if m:
+            conda[m.group(1).lower()] = m.group(2)
+    assert set(conda) == runtime_from_pyproject(), "environment.yml must pin each runtime package with =="
+    for name, version in conda.items():
+        assert pins.get(name) == version, \
+            f"environment.yml pins {name}=={version}, requirements.lock {name}=={pins.get(name)}"
+
+
+def test_makefile_installs_from_the_lock_and_rebuilds_when_it_changes():
+    text = (ROOT / "Makefile").read_text()
+    stamp_rule = re.search(r"^\$\(STAMP\):([^|\n]*)", text, re.M)
+    assert stamp_rule and "pyproject.toml" in stamp_rule.group(1) and "$(LOCK)" in stamp_rule.group(1)
+    assert re.search(r"^LOCK\s*:=\s*requirements\.lock\s*$", text, re.M)
+    assert "pip install -r $(LOCK)" in text and "pip install --no-deps -e ." in text
+    for target in ("lock", "test-latest", "unit"):
+        assert re.search(rf"^{target}:", text, re.M), target
+    assert "'.[test,site]'" in text
+
+
 def test_environment_yml_pins_python_for_repo2docker_and_installs_the_package():
     text = (ROOT / "environment.yml").read_text()
     assert re.search(r"^\s*- python=3\.11\s", text, re.M)
@@ -40,7 +96,7 @@ def test_environment_yml_pins_python_for_repo2docker_and_installs_the_package():
 def test_pyproject_declares_the_package_and_test_extra():
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert meta["name"] == "course_utils"
-    assert meta["requires-python"] == ">=3.10"
+    assert meta["requires-python"] == ">=3.11"     # as requirements.lock: numpy 2.4 needs 3.11
     extra = {re.split(r"[<>=!~ ]", d, maxsplit=1)[0].lower() for d in meta["optional-dependencies"]["test"]}
     assert {"pytest", "nbval"} <= extra
 
@@ -59,8 +115,10 @@ def test_readme_quick_start_is_exactly_two_commands():
 def test_ci_runs_the_readme_test_command_and_nothing_else():
     lines = [ln.strip() for ln in (ROOT / ".ci" / "run").read_text().splitlines()
              if ln.strip() and not ln.strip().startswith("#")]
-    commands = [ln for ln in lines if not ln.startswith(("set ", "cd ", "command -v make"))]
+    commands = [ln for ln in lines if not ln.startswith(("set ", "cd ", "command -v make", "export "))]
     assert commands == [quick_start_commands()[1]]
+    # CI asks for the browser tests: there a missing chromium fails them instead of skipping them
+    assert "export COURSE_E2E_REQUIRED=1" in lines
 
 
 def test_makefile_has_the_documented_targets():
@@ -73,3 +131,13 @@ def test_numeric_modules_import_neither_matplotlib_nor_ipywidgets():
     for name in ("objectives", "optimizers", "_checks"):
         src = (ROOT / "course_utils" / f"{name}.py").read_text()
         assert not re.search(r"^\s*(import|from)\s+(matplotlib|ipywidgets)", src, re.M), name
+
+
+def test_readme_unit_test_commands_keep_the_doctests():
+    text = (ROOT / "README.md").read_text()
+    testing = text.split("## Testing", 1)[1].split("## Contributing", 1)[0]
+    assert re.search(r"^make unit\b", testing, re.M)
+    for line in re.findall(r"^\.venv/bin/pytest .*-p no:nbval.*$", testing, re.M):
+        assert "--doctest-modules" in line and "course_utils" in line, line
+    unit = re.search(r"^unit:.*?(?=^\S)", (ROOT / "Makefile").read_text(), re.M | re.S).group(0)
+    assert "--doctest-modules" in unit and "course_utils" in unit and "no:nbval" in unit

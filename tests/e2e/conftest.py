@@ -15,10 +15,11 @@ from e2e_helpers import (ARTIFACTS, NOTEBOOK_DIR, chromium_missing_reason, launc
 
 
 def _unavailable(reason):
-    # In CI (and under `make test`, which installs chromium as root) a missing browser is a failure,
-    # not a silent skip; a contributor without root may run the rest of the suite.
-    if os.environ.get("CI"):
-        pytest.fail(reason, pytrace=False)
+    # Where the browser tests are asked for (COURSE_E2E_REQUIRED=1, as .ci/run does) a missing
+    # browser is a failure; elsewhere (no root, or apt-get could not install chromium) they skip
+    # with the reason and the rest of the suite runs.
+    if os.environ.get("COURSE_E2E_REQUIRED") == "1":
+        pytest.fail(f"{reason} (COURSE_E2E_REQUIRED=1 asks for the browser tests)", pytrace=False)
     pytest.skip(reason)
 
 
@@ -52,12 +53,16 @@ def browser(tmp_path_factory, artifacts):
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, artifacts):
     """JupyterLab whose root is the folder holding ``notebooks/`` (the repository)."""
+    before = {p: p.read_bytes() for p in NOTEBOOK_DIR.glob("*.ipynb")}
     server = start_jupyterlab(NOTEBOOK_DIR.parent, tmp_path_factory.mktemp("jupyterlab"),
                               artifacts / "jupyterlab.log")
     try:
         yield server
     finally:
         server.stop()
+    # the browser ran every notebook: none of them may have been saved back (autosave is off)
+    changed = sorted(p.name for p, data in before.items() if p.read_bytes() != data)
+    assert not changed, f"JupyterLab wrote to the repository's notebooks: {changed}"
 
 
 @pytest.fixture(scope="module")

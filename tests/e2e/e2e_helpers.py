@@ -17,10 +17,12 @@ Environment variables read here:
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -42,13 +44,22 @@ VIEWPORT = {"width": 1400, "height": 1000}
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 WIDGETS_EXTENSION = "@jupyter-widgets/jupyterlab-manager"
 
+# Kernels talk to their server over Unix sockets in the server's private runtime folder, not over
+# TCP ports: with TCP, a port picked as free can be taken by another Jupyter on the same machine
+# before the kernel binds it ("Address already in use", then "Invalid Signature" from the other
+# kernel's messages), which made Run All hang on a shared 2-core machine.
+KERNEL_TRANSPORT = "--KernelManager.transport=ipc"
+
 # JupyterLab user settings: no news or update checks (no network), every cell rendered
-# (windowing off: JupyterLab 4 otherwise renders off-screen cells lazily).
+# (windowing off: JupyterLab 4 otherwise renders off-screen cells lazily), nothing saved to disk.
 LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification":
         {"fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True},
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
     "@jupyterlab/extensionmanager-extension/plugin": {"enabled": False},
+    # no autosave: a Run All that takes longer than the autosave interval (notebook 04) would
+    # otherwise write this run's outputs into the repository's notebook
+    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
 }
 
 
@@ -127,6 +138,10 @@ class Server:
             pass
 
     def stop(self):
+        """SIGTERM to the server (it shuts its kernels down), then SIGKILL to whatever is left of
+        its process group (kernels included): the server runs in a session of its own, so the
+        group is exactly what we started."""
+        _LIVE.discard(self)
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -134,9 +149,26 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)     # the group id is the server's pid
+        except (ProcessLookupError, PermissionError, AttributeError):
+            pass
         logf = self.extra.pop("logfile", None)
         if logf:
             logf.close()
+
+    __hash__ = object.__hash__
+
+
+_LIVE: set = set()   # servers started and not stopped yet (stopped at exit, even after SIGTERM)
+
+
+@atexit.register
+def stop_all_servers():
+    """Stop every server still running: pytest ended early (SIGTERM turns into KeyboardInterrupt in
+    the top-level conftest.py, so fixtures tear down; this catches what they did not)."""
+    for server in list(_LIVE):
+        server.stop()
 
 
 def _wait_until_up(server, probe, timeout=90):
@@ -188,8 +220,9 @@ def _spawn(name, cmd, env, cwd, log, base_url, token, probe):
     log.parent.mkdir(parents=True, exist_ok=True)
     logfile = open(log, "w")
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=logfile, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL)
+                            stdin=subprocess.DEVNULL, start_new_session=True)
     server = Server(name, base_url, token, proc, log, {"logfile": logfile})
+    _LIVE.add(server)
     try:
         return _wait_until_up(server, probe)
     except BaseException:
@@ -204,7 +237,7 @@ def start_jupyterlab(root: Path, tmp: Path, log: Path, disable_widgets=None):
     env = jupyter_env(tmp, disable_widgets=disable_widgets)
     port, token = free_port(), secrets.token_hex(16)
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-           "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+           "--ServerApp.port_retries=0", KERNEL_TRANSPORT, f"--IdentityProvider.token={token}",
            f"--ServerApp.root_dir={root}", f"--LabApp.user_settings_dir={env['JUPYTERLAB_SETTINGS_DIR']}",
            f"--LabApp.workspaces_dir={env['JUPYTERLAB_WORKSPACES_DIR']}",
            "--LabApp.expose_app_in_browser=True", "--ServerApp.terminals_enabled=False"]
@@ -220,6 +253,8 @@ def start_voila(notebook_dir: Path, tmp: Path, log: Path, style="lecture", timeo
     env = jupyter_env(tmp, style=style)
     port, token = free_port(), secrets.token_hex(16)
     cmd = [sys.executable, "-m", "voila", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+           "--Voila.port_retries=0",       # this port or fail: never a server on another one
+           KERNEL_TRANSPORT,
            f"--Voila.token={token}", f"--NotebookClient.timeout={timeout}",
            f"--NotebookClient.startup_timeout={timeout}", "--show_tracebacks=True", str(notebook_dir)]
     return _spawn("voila", cmd, env, notebook_dir, log, f"http://127.0.0.1:{port}", token, "/")
