@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test lecture notebooks bench clean
+.PHONY: lab test lecture notebooks bench site clean
 
 $(STAMP): pyproject.toml
 	@$(BIN)/python -m pip --version >/dev/null 2>&1 || $(PYTHON) -m venv --clear $(VENV) || \
@@ -40,6 +40,11 @@ notebooks: $(STAMP)
 ## make bench: the latency / speed benchmarks (not tests)
 bench: $(STAMP)
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+
+## make site: the course as a static website in build/site/ (index.html): no network, no kernel
+## to read it; sliders from precomputed frames (tools/build_site.py)
+site: $(STAMP)
+	$(BIN)/python tools/build_site.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -48,6 +48,7 @@ FRAME_CACHE = BUILD / "site-frames"
 OUT = BUILD / "site"
 FRAMES_PER_SLIDER = 24
 DRIVER = ROOT / "tools" / "site_driver.py"
+FRAMES_FORMAT = "png-palette-256"       # change when shrink_png changes: the cached frames are redone
 
 
 # ------------------------------------------------------------------------------------------------
@@ -105,13 +106,14 @@ def lecture_parts() -> list[Path]:
     return sorted((ROOT / "notebooks" / "lecture").glob("*.ipynb"))
 
 
-def _fingerprint(nb_path: Path) -> str:
+def _fingerprint(nb_path: Path, n_frames: int) -> str:
+    """Key of a notebook's cached frames: the notebook, the package, the driver, the frame format."""
     h = hashlib.sha256()
-    files = [nb_path, DRIVER, Path(__file__)] + sorted((ROOT / "course_utils").rglob("*.py"))
+    files = [nb_path, DRIVER] + sorted((ROOT / "course_utils").rglob("*.py"))
     for p in files:
         h.update(p.name.encode())
         h.update(p.read_bytes())
-    h.update(str(FRAMES_PER_SLIDER).encode())
+    h.update(f"{n_frames} {FRAMES_FORMAT}".encode())
     return h.hexdigest()[:16]
 
 
@@ -148,9 +150,18 @@ def run_driver(nb_path: Path, out_dir: Path, n_frames: int) -> dict:
     return json.loads((out_dir / "manifest.json").read_text())
 
 
+def shrink_png(path: Path):
+    """Re-encode a frame with a 256-colour palette: a plot has few colours; about 3x smaller."""
+    from PIL import Image
+    with Image.open(path) as im:
+        small = im.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE,
+                                           dither=Image.Dither.NONE)
+    small.save(path, "PNG", compress_level=9)
+
+
 def frames_for(nb_path: Path, n_frames: int, log=print) -> tuple[Path, dict]:
     """Frames and figure descriptions of one notebook, from the cache when nothing changed."""
-    key = _fingerprint(nb_path)
+    key = _fingerprint(nb_path, n_frames)
     out_dir = FRAME_CACHE / nb_path.stem / key
     manifest = out_dir / "manifest.json"
     if manifest.exists():
@@ -159,6 +170,9 @@ def frames_for(nb_path: Path, n_frames: int, log=print) -> tuple[Path, dict]:
     shutil.rmtree(FRAME_CACHE / nb_path.stem, ignore_errors=True)   # bounded: one version kept
     t0 = time.perf_counter()
     data = run_driver(nb_path, out_dir, n_frames)
+    for app in data["apps"].values():
+        for f in app["frames"]:
+            shrink_png(out_dir / f["file"])
     counts = {k: len(v["frames"]) for k, v in data["apps"].items()}
     log(f"  frames of {nb_path.name}: {time.perf_counter() - t0:.1f} s, frames per app cell {counts}")
     return out_dir, data
@@ -227,7 +241,7 @@ def stage_notebook(src: Path, dst: Path, frames_dir: Path | None, data: dict | N
         descs = (data or {}).get("figures", {}).get(str(i))
         if any("image/png" in o.get("data", {}) for o in cell.outputs):
             alt = " ".join(descs) if descs else _fallback_alt(nb, i)
-            cell.metadata.setdefault("mystnb", {})["render_image_options"] = {"alt": alt}
+            cell.metadata.setdefault("mystnb", {})["image"] = {"alt": alt}
     dst.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, dst)
     if frames_dir is not None and data and data.get("apps"):
@@ -267,10 +281,17 @@ def stage_index(cfg: dict, pages: dict[str, list[str]]):
 
 
 def copy_mathjax(target: Path):
-    """MathJax 2 as the jupyter-server-mathjax package ships it (no CDN), minus its translations."""
+    """MathJax 2 as the jupyter-server-mathjax package ships it (no CDN), with its HTML-CSS output
+    and STIX-Web fonts; without translations, the SVG output and the a11y explorer (-7 MB)."""
     import jupyter_server_mathjax
     src = Path(jupyter_server_mathjax.__file__).parent / "static"
-    shutil.copytree(src, target, ignore=shutil.ignore_patterns("localization", "*.md"))
+
+    def skip(folder, names):
+        rel = Path(folder).relative_to(src).as_posix()
+        return [n for n in names if n == "localization" or (rel, n) in {("jax/output", "SVG"),
+                                                                         ("extensions", "a11y")}]
+
+    shutil.copytree(src, target, ignore=skip)
 
 
 def stage(n_frames: int, log=print) -> dict:
@@ -333,20 +354,49 @@ def site_size(out: Path = OUT) -> int:
 
 def build(n_frames: int = FRAMES_PER_SLIDER, log=print) -> dict:
     t0 = time.perf_counter()
-    report = stage(n_frames, log)
+    report = {k: {str(c): n for c, n in v.items()} for k, v in stage(n_frames, log).items()}
     t1 = time.perf_counter()
     shutil.rmtree(OUT, ignore_errors=True)
     cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-c", str(SITE_CONF), "-d",
            str(BUILD / "site-doctrees"), str(STAGE), str(OUT)]
     env = {**os.environ, "COURSE_SITE_STAGE": str(STAGE)}
     subprocess.run(cmd, check=True, env=env, cwd=ROOT)
+    for junk in (OUT / "_static").glob("*.html"):     # the theme's Jinja macro files, not pages
+        junk.unlink()
     fixed = fix_anchors(OUT)
     t2 = time.perf_counter()
     size = site_size()
     log(f"site: {OUT.relative_to(ROOT)}/index.html, {len(list(OUT.rglob('*.html')))} HTML files, "
         f"{size / 1e6:.1f} MB; frames per slider {report}; {fixed} anchors fixed; "
         f"staging + frames {t1 - t0:.1f} s, sphinx {t2 - t1:.1f} s")
-    return {"sliders": report, "size": size, "seconds": t2 - t0}
+    return {"sliders": report, "size": size, "seconds": round(t2 - t0, 1)}
+
+
+def inputs_fingerprint() -> str:
+    """Hash of everything the site is built from (a rebuild is skipped when it did not change)."""
+    h = hashlib.sha256()
+    files = ([ROOT / "README.md", DRIVER, Path(__file__)] + lessons() + lecture_parts()
+             + sorted(p for d in ("docs", "site", "course_utils") for p in (ROOT / d).rglob("*")
+                      if p.is_file() and "__pycache__" not in p.parts))
+    for p in files:
+        h.update(p.relative_to(ROOT).as_posix().encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def ensure_built(log=print) -> dict:
+    """Build the site unless build/site/ is already the build of the current sources."""
+    stamp = OUT / ".build-info.json"
+    key = inputs_fingerprint()
+    if stamp.exists():
+        info = json.loads(stamp.read_text())
+        if info.get("inputs") == key:
+            log(f"site: {OUT.relative_to(ROOT)} is up to date")
+            return info
+    info = build(log=log)
+    info["inputs"] = key
+    stamp.write_text(json.dumps(info, indent=1))
+    return info
 
 
 def main(argv=None):
@@ -360,7 +410,10 @@ def main(argv=None):
         return
     if not 10 <= args.frames <= 40:
         raise ValueError(f"--frames must be between 10 and 40, got {args.frames}")
-    build(args.frames)
+    if args.frames == FRAMES_PER_SLIDER:
+        ensure_built()
+    else:
+        build(args.frames)
 
 
 if __name__ == "__main__":
