@@ -187,28 +187,54 @@ def _math_label(description: str) -> str:
         for p in parts)
 
 
+def _plain_label(description: str) -> str:
+    """The slider's name for screen readers: ``$\\gamma$ / bound`` -> ``gamma / bound``."""
+    text = re.sub(r"<[^>]+>", "", description)
+    text = re.sub(r"\\([A-Za-z]+)", r"\1", text)
+    return re.sub(r"\s+", " ", re.sub(r"[${}\\]", "", text)).strip()
+
+
 def slider_html(stem: str, rel_nb: str, index: int, app: dict, static_prefix: str) -> str:
-    """The static slider that replaces an app's widget output on the page."""
+    """The static slider that replaces an app's widget output on the page.
+
+    ``data-frames`` holds every frame as ``{src, value, text}``; with a toggle (radio buttons,
+    e.g. SGD / Adam) frame ``option * positions + position`` is shown.
+    """
     uid = f"ss-{re.sub(r'[^a-z0-9]+', '-', stem.lower())}-{index}"
     frames = [{"src": f"{static_prefix}frames/{stem}/{f['file']}", "value": f["value"],
                "text": f["text"]} for f in app["frames"]]
+    positions = app.get("positions", len(frames))
+    toggle = app.get("toggle")
+    j = toggle["initial"] if toggle else 0
     k = app["initial"]
-    first = frames[k]
+    first = frames[j * positions + k]
     label = _math_label(app["description"] or app["control"])
-    alt = f"{app['alt']} Shown at {html.unescape(re.sub('<[^>]+>', '', app['description']))} = "
+    plain = _plain_label(app["description"] or app["control"])
+    alt = f"{app['alt']} Shown at {plain} = "
+    radios = ""
+    if toggle:
+        tname = _plain_label(toggle["description"] or toggle["control"])
+        radios = (f'<fieldset class="static-slider-toggle"><legend>{html.escape(tname)}</legend>'
+                  + "".join(f'<label><input type="radio" name="{uid}-option" value="{i}"'
+                            f'{" checked" if i == j else ""}> {html.escape(str(o))}</label>'
+                            for i, o in enumerate(toggle["options"]))
+                  + "</fieldset>")
     others = ", ".join(app["other_controls"])
-    note = (f"{len(frames)} precomputed pictures of the app, one per position of this slider"
+    what = f"{positions} positions of this slider" + (
+        f" × {len(toggle['options'])} choices of {html.escape(tname)}" if toggle else "")
+    note = (f"{len(frames)} precomputed pictures of the app ({what})"
             + (f"; its other controls ({html.escape(others)}) need the live version" if others else "")
             + ".")
     return (
         f'<figure class="static-slider" id="{uid}" data-alt="{html.escape(alt)}" '
-        f'data-frames="{html.escape(json.dumps(frames))}">\n'
+        f'data-positions="{positions}" data-frames="{html.escape(json.dumps(frames))}">\n'
         f'<div class="static-slider-controls">'
         f'<label for="{uid}-range">{label}</label>'
-        f'<input type="range" id="{uid}-range" min="0" max="{len(frames) - 1}" step="1" value="{k}" '
+        f'<input type="range" id="{uid}-range" aria-label="{html.escape(plain)}" min="0" '
+        f'max="{positions - 1}" step="1" value="{k}" '
         f'aria-valuetext="{html.escape(str(first["value"]))}">'
         f'<output for="{uid}-range" aria-live="polite">{html.escape(str(first["value"]))}</output>'
-        f'</div>\n'
+        f'{radios}</div>\n'
         f'<div class="static-slider-text">{first["text"]}</div>\n'
         f'<img src="{html.escape(first["src"])}" alt="{html.escape(alt + str(first["value"]))}.">\n'
         f'<figcaption>{note} <a class="static-slider-launch" href="{html.escape(binder_url(rel_nb))}">'

@@ -148,8 +148,25 @@ def _site_texts(app):
     return out
 
 
+def _site_toggle(app, main):
+    """A second, small control to precompute too: toggle buttons with 2-3 options (e.g. SGD/Adam)."""
+    import ipywidgets as w
+    for name, control in app.controls.items():
+        if name != main and isinstance(control, (w.ToggleButtons, w.RadioButtons)) \
+                and 2 <= len(control.options) <= 3:
+            return name, control
+    return None, None
+
+
+def _site_is_input(control):
+    import ipywidgets as w
+    return isinstance(control, w.ValueWidget) and not isinstance(
+        control, (w.IntProgress, w.FloatProgress, w.Label, w.HTML, w.HTMLMath))
+
+
 def _site_frames(out_dir, n=24):
-    """Drive each app's main slider; write PNG frames and ``manifest.json`` under ``out_dir``."""
+    """Drive each app's main slider (and a small toggle, if any) through the app's own controls;
+    write the PNG frames and ``manifest.json`` under ``out_dir``."""
     import time
     out_dir = _site_Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -158,26 +175,41 @@ def _site_frames(out_dir, n=24):
         name, control = _site_main_slider(app)
         if control is None:
             continue
-        start = control.value
+        tname, toggle = _site_toggle(app, name)
+        options = ([(label, value) for label, value in zip(toggle._options_labels,
+                                                          toggle._options_values)]
+                   if toggle is not None else [(None, None)])
+        start, tstart = control.value, (toggle.value if toggle is not None else None)
         texts = _site_texts(app)
+        positions = _site_positions(control, n)
         frames = []
         t0 = time.perf_counter()
-        positions = _site_positions(control, n)
-        for k, (label, value) in enumerate(positions):
-            control.value = value                  # the app's own callback redraws the figure
-            png = app.live.image.value or app.live.png()
-            path = out_dir / f"cell{index:02d}-{k:02d}.png"
-            path.write_bytes(png)
-            frames.append({"file": path.name, "value": label,
-                           "text": " ".join(t.value for t in texts if t.value)})
+        for j, (tlabel, tvalue) in enumerate(options):
+            if toggle is not None:
+                toggle.value = tvalue
+            for k, (label, value) in enumerate(positions):
+                control.value = value              # the app's own callback redraws the figure
+                png = app.live.image.value or app.live.png()
+                path = out_dir / f"cell{index:02d}-{j}-{k:02d}.png"
+                path.write_bytes(png)
+                frames.append({"file": path.name, "value": label, "option": j,
+                               "text": " ".join(t.value for t in texts if t.value)})
         seconds = time.perf_counter() - t0
         initial = min(range(len(positions)), key=lambda i: abs(positions[i][1] - start)
                       if not isinstance(start, str) else positions[i][1] != start)
         control.value = start
+        toggle_info = None
+        if toggle is not None:
+            toggle.value = tstart
+            toggle_info = {"control": tname, "description": toggle.description,
+                           "options": [label for label, _ in options],
+                           "initial": [v for _, v in options].index(tstart)}
         manifest["apps"][str(index)] = {
             "control": name, "description": control.description, "frames": frames,
-            "initial": initial, "alt": _site_describe(app.live.fig),
-            "other_controls": [k for k in app.controls if k != name],
+            "positions": len(positions), "initial": initial, "toggle": toggle_info,
+            "alt": _site_describe(app.live.fig),
+            "other_controls": [k for k, c in app.controls.items()
+                               if k not in (name, tname) and _site_is_input(c)],
             "seconds": round(seconds, 2)}
     (out_dir / "manifest.json").write_text(_site_json.dumps(manifest, indent=1))
     return manifest

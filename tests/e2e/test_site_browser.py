@@ -90,8 +90,16 @@ def test_lesson_page_shows_its_figures_and_its_static_slider_moves(page, site_ur
         assert img.evaluate("i => i.naturalWidth") > 300
         box = img.bounding_box()
         assert box["width"] <= PROJECTOR["width"], "frame wider than the projector"
-        if k == 0:
-            fig.screenshot(path=str(artifacts / f"site-{nb.stem}-slider.png"))
+        radios = fig.locator("input[type=radio]")
+        if radios.count():                                        # e.g. SGD / Adam
+            unchecked = radios.nth(1 if radios.nth(0).is_checked() else 0)
+            unchecked.focus()
+            page.keyboard.press("Space")
+            page.wait_for_function("(f) => f.querySelector('img').complete", arg=fig.element_handle())
+            assert unchecked.is_checked()
+            assert img.get_attribute("src") != after[0] and img.screenshot() != after[2]
+        if k == 0 or radios.count():
+            fig.screenshot(path=str(artifacts / f"site-{nb.stem}-slider{k}.png"))
     assert not foreign, f"requests to other hosts: {foreign[:5]}"
 
 
