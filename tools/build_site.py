@@ -328,10 +328,18 @@ def stage(n_frames: int, log=print) -> dict:
     shutil.copytree(ROOT / "docs", STAGE / "docs")
     report = {}
     pages = {"Lessons": [], "Lecture deck": [], "Teach with it": ["docs/slide-map", "docs/lecture-mode"]}
-    for src in lessons() + lecture_parts():
+    sources = lessons() + lecture_parts()
+    # each notebook runs in its own kernel (a process): two at a time, the slowest first, keep
+    # both cores busy (lesson 04 alone trains ten networks)
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        slow_first = sorted(sources, key=lambda p: p.stat().st_size, reverse=True)
+        futures = {src: pool.submit(frames_for, src, n_frames, log) for src in slow_first}
+        results = {src: f.result() for src, f in futures.items()}   # frames + figures' alt text
+    for src in sources:
         rel = src.relative_to(ROOT)
         depth = len(rel.parts) - 1
-        frames_dir, data = frames_for(src, n_frames, log)   # also the figures' alt text
+        frames_dir, data = results[src]
         report[rel.as_posix()] = stage_notebook(src, STAGE / rel, frames_dir, data,
                                                 "../" * depth + "_static/")
         pages["Lecture deck" if "lecture" in rel.parts else "Lessons"].append(rel.with_suffix("").as_posix())
