@@ -159,9 +159,13 @@ def test_figures_have_alt_text_that_says_what_they_show(site):
         for img in page.find("img"):
             alt = img.get("alt") or ""
             assert len(alt) > 20 and not alt.endswith(".png"), (nb.name, img.get("src"), alt)
+            assert alt.count(alt[:40]) == 1, f"{nb.name}: a figure described twice: {alt[:80]}"
     p01 = pages[page_of(out, build_site.lessons()[1])]
     alts = " ".join(a.get("alt", "") for a in p01.find("img"))
     assert "against step size" in alts            # the figures' own titles and axes, not filenames
+    home = [a.get("alt", "") for a in pages[out / "index.html"].find("img")]
+    assert len(home) >= 4 and all(len(a) > 20 for a in home)
+    assert sum("panels" in a for a in home) >= 3   # the lesson pictures are described, not just named
 
 
 def test_every_page_has_binder_and_hub_launch_links_from_links_cfg(site):

@@ -288,8 +288,22 @@ def _fallback_alt(nb, index: int) -> str:
     return "Figure of the notebook."
 
 
-def stage_index(cfg: dict, pages: dict[str, list[str]]):
+def readme_figure_alt(nb_path: Path, data: dict | None) -> str | None:
+    """What the lesson's picture (its cell tagged ``readme-figure``) shows, from the kernel run."""
+    cells = nbformat.read(nb_path, as_version=4).cells
+    for i, cell in enumerate(cells):
+        if "readme-figure" in cell.metadata.get("tags", []):
+            descs = (data or {}).get("figures", {}).get(str(i))
+            return " ".join(descs) if descs else None
+    return None
+
+
+def stage_index(cfg: dict, pages: dict[str, list[str]], alts: dict[str, str] | None = None):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for stem, alt in (alts or {}).items():      # the lesson pictures: say what they show
+        alt = alt.replace("|", "‖")                     # (it sits in a Markdown table row)
+        readme = re.sub(rf'(<img src="docs/img/{re.escape(stem)}\.png" alt=")([^"]*)(")',
+                        lambda m: m.group(1) + html.escape(f"{m.group(2)}. {alt}") + m.group(3), readme)
     # the badge image lives on another host: the home page has its own launch links instead
     readme = re.sub(r"^\[!\[Binder\].*\n(<!--.*-->\n)?", "", readme, flags=re.M)
     # links into the repository that are not pages (folders, source files) point at the code host
@@ -343,7 +357,8 @@ def stage(n_frames: int, log=print) -> dict:
         report[rel.as_posix()] = stage_notebook(src, STAGE / rel, frames_dir, data,
                                                 "../" * depth + "_static/")
         pages["Lecture deck" if "lecture" in rel.parts else "Lessons"].append(rel.with_suffix("").as_posix())
-    stage_index(cfg, pages)
+    alts = {src.stem: readme_figure_alt(src, results[src][1]) for src in sources}
+    stage_index(cfg, pages, {k: v for k, v in alts.items() if v})
     return report
 
 

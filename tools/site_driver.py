@@ -14,6 +14,7 @@ import re as _site_re
 from pathlib import Path as _site_Path
 
 _site_pending = []      # figure descriptions collected by the post_execute hook of the last cell
+_site_seen = set()      # ids of the figures described since the last cell (show, then post_execute)
 _site_desc = {}         # cell index -> [description of each figure the cell showed]
 _site_apps = {}         # cell index -> App the cell displayed
 
@@ -57,7 +58,7 @@ def _site_describe(fig):
     if n == 1:
         parts.append("Plot of " + panels[0] + ".")
     elif n > 1:
-        parts.append(f"{n} panels: " + " | ".join(f"({i + 1}) {p}" for i, p in enumerate(panels)) + ".")
+        parts.append(f"{n} panels: " + "; ".join(f"({i + 1}) {p}" for i, p in enumerate(panels)) + ".")
     return " ".join(parts) or "A figure."
 
 
@@ -68,7 +69,10 @@ def _site_hook():
         return
     from matplotlib._pylab_helpers import Gcf
     for manager in Gcf.get_all_fig_managers():       # (plt.figure(num) would have side effects)
-        _site_pending.append(_site_describe(manager.canvas.figure))
+        fig = manager.canvas.figure
+        if id(fig) not in _site_seen:
+            _site_seen.add(id(fig))
+            _site_pending.append(_site_describe(fig))
 
 
 def _site_after(index, last):
@@ -78,6 +82,7 @@ def _site_after(index, last):
     if _site_pending:
         _site_desc[index] = list(_site_pending)
         _site_pending.clear()
+    _site_seen.clear()
     if isinstance(last, App) and all(last is not a for a in _site_apps.values()):
         _site_apps[index] = last
 
