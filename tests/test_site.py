@@ -233,3 +233,19 @@ def test_site_weight_is_reported_and_under_50_mb(site, capsys):
         print(f"\nsite weight: {total / 1e6:.1f} MB in {sum(1 for _ in out.rglob('*'))} files")
         print("\n".join(rows))
     assert total < 50e6
+
+
+def test_lecture_deck_parts_get_their_own_section_when_present(tmp_path, monkeypatch):
+    """The deck (notebooks/lecture/*.ipynb) may or may not exist: the navigation follows the glob."""
+    monkeypatch.setattr(build_site, "STAGE", tmp_path)
+    cfg = build_site.links()
+    pages = {"Lessons": ["notebooks/00-start-here"], "Lecture deck": ["notebooks/lecture/01-part"],
+             "Teach with it": ["docs/slide-map"]}
+    build_site.stage_index(cfg, pages)
+    index = (tmp_path / "index.md").read_text(encoding="utf-8")
+    assert ":caption: Lecture deck\n\nnotebooks/lecture/01-part\n" in index
+    assert "badge_logo.svg" not in index                     # no picture from another host
+    build_site.stage_index(cfg, {**pages, "Lecture deck": []})
+    assert "Lecture deck" not in (tmp_path / "index.md").read_text(encoding="utf-8")
+    assert [p.relative_to(ROOT).parts[:2] for p in build_site.lecture_parts()] == \
+        [("notebooks", "lecture")] * len(build_site.lecture_parts())

@@ -75,10 +75,31 @@ def _site_hook():
             _site_pending.append(_site_describe(fig))
 
 
+_site_displayed = []    # Apps displayed by the last cell (as its result or with display())
+
+
+def _site_record_display():
+    """Note every App the notebook displays, whether as a cell's result or with display()."""
+    from course_utils.widgets import App
+    shown = App._repr_mimebundle_
+
+    def _site_repr(self, **kwargs):
+        _site_displayed.append(self)
+        return shown(self, **kwargs)
+
+    App._repr_mimebundle_ = _site_repr
+
+
+_site_record_display()
+
+
 def _site_after(index, last):
     """Called after notebook cell ``index`` with its result (``Out[n]``): file its figure
-    descriptions and its App."""
+    descriptions and the first App it displayed."""
     from course_utils.widgets import App
+    if _site_displayed:
+        last = _site_displayed[0]
+        _site_displayed.clear()
     if _site_pending:
         _site_desc[index] = list(_site_pending)
         _site_pending.clear()
