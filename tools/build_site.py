@@ -106,6 +106,12 @@ def lecture_parts() -> list[Path]:
     return sorted((ROOT / "notebooks" / "lecture").glob("*.ipynb"))
 
 
+def slug(nb_path: Path) -> str:
+    """A notebook's name for its frames: unique across notebooks/ and notebooks/lecture/."""
+    rel = nb_path.resolve().relative_to(ROOT / "notebooks").with_suffix("")
+    return "-".join(rel.parts)
+
+
 def _fingerprint(nb_path: Path, n_frames: int) -> str:
     """Key of a notebook's cached frames: the notebook, the package, the driver, the frame format."""
     h = hashlib.sha256()
@@ -162,12 +168,12 @@ def shrink_png(path: Path):
 def frames_for(nb_path: Path, n_frames: int, log=print) -> tuple[Path, dict]:
     """Frames and figure descriptions of one notebook, from the cache when nothing changed."""
     key = _fingerprint(nb_path, n_frames)
-    out_dir = FRAME_CACHE / nb_path.stem / key
+    out_dir = FRAME_CACHE / slug(nb_path) / key
     manifest = out_dir / "manifest.json"
     if manifest.exists():
         log(f"  frames of {nb_path.name}: cached")
         return out_dir, json.loads(manifest.read_text())
-    shutil.rmtree(FRAME_CACHE / nb_path.stem, ignore_errors=True)   # bounded: one version kept
+    shutil.rmtree(FRAME_CACHE / slug(nb_path), ignore_errors=True)   # bounded: one version kept
     t0 = time.perf_counter()
     data = run_driver(nb_path, out_dir, n_frames)
     for app in data["apps"].values():
@@ -254,7 +260,7 @@ def stage_notebook(src: Path, dst: Path, frames_dir: Path | None, data: dict | N
             continue
         app = (data or {}).get("apps", {}).get(str(i))
         if app is not None:
-            html_out = slider_html(src.stem, rel_nb, i, app, static_prefix)
+            html_out = slider_html(slug(src), rel_nb, i, app, static_prefix)
             cell.outputs = [o for o in cell.outputs
                             if "application/vnd.jupyter.widget-view+json" not in o.get("data", {})]
             cell.outputs.insert(0, nbformat.v4.new_output(
@@ -271,7 +277,7 @@ def stage_notebook(src: Path, dst: Path, frames_dir: Path | None, data: dict | N
     dst.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, dst)
     if frames_dir is not None and data and data.get("apps"):
-        target = STAGE / "_site_static" / "frames" / src.stem
+        target = STAGE / "_site_static" / "frames" / slug(src)
         target.mkdir(parents=True, exist_ok=True)
         for app in data["apps"].values():
             for f in app["frames"]:
