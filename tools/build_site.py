@@ -128,31 +128,26 @@ def run_driver(nb_path: Path, out_dir: Path, n_frames: int) -> dict:
     from nbclient import NotebookClient
 
     nb = nbformat.read(nb_path, as_version=4)
-    env_style = os.environ.pop("COURSE_STYLE", None)         # the pages show the notebook style
     client = NotebookClient(nb, timeout=900, kernel_name="python3",
                             resources={"metadata": {"path": str(nb_path.parent)}})
-    try:
-        with client.setup_kernel():
-            def run(src, index):
-                cell = nbformat.v4.new_code_cell(src)
-                client.execute_cell(cell, index)
-                errors = [o for o in cell.outputs if o.get("output_type") == "error"]
-                if errors:
-                    raise RuntimeError(f"{nb_path.name}: site driver failed: "
-                                       f"{errors[0].get('ename')}: {errors[0].get('evalue')}")
-                return cell
+    with client.setup_kernel():
+        def run(src, index):
+            cell = nbformat.v4.new_code_cell(src)
+            client.execute_cell(cell, index)
+            errors = [o for o in cell.outputs if o.get("output_type") == "error"]
+            if errors:
+                raise RuntimeError(f"{nb_path.name}: site driver failed: "
+                                   f"{errors[0].get('ename')}: {errors[0].get('evalue')}")
+            return cell
 
-            cells = list(nb.cells)      # (execute_cell stores each synthetic cell in nb.cells)
-            run(DRIVER.read_text(encoding="utf-8"), 0)
-            for i, cell in enumerate(cells):
-                if cell.cell_type != "code":
-                    continue
-                client.execute_cell(cell, i)
-                run(f"_site_after({i}, Out.get({cell.execution_count}))", i)
-            run(f"_ = _site_frames({str(out_dir)!r}, {n_frames})", len(cells) - 1)
-    finally:
-        if env_style is not None:
-            os.environ["COURSE_STYLE"] = env_style
+        cells = list(nb.cells)      # (execute_cell stores each synthetic cell in nb.cells)
+        run(DRIVER.read_text(encoding="utf-8"), 0)
+        for i, cell in enumerate(cells):
+            if cell.cell_type != "code":
+                continue
+            client.execute_cell(cell, i)
+            run(f"_site_after({i}, Out.get({cell.execution_count}))", i)
+        run(f"_ = _site_frames({str(out_dir)!r}, {n_frames})", len(cells) - 1)
     return json.loads((out_dir / "manifest.json").read_text())
 
 
@@ -352,10 +347,14 @@ def stage(n_frames: int, log=print) -> dict:
     # each notebook runs in its own kernel (a process): two at a time, the slowest first, keep
     # both cores busy (lesson 04 alone trains ten networks)
     from concurrent.futures import ThreadPoolExecutor
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        slow_first = sorted(sources, key=lambda p: p.stat().st_size, reverse=True)
-        futures = {src: pool.submit(frames_for, src, n_frames, log) for src in slow_first}
-        results = {src: f.result() for src, f in futures.items()}   # frames + figures' alt text
+    env_style = os.environ.pop("COURSE_STYLE", None)   # the kernels draw in the notebook style
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = {src: pool.submit(frames_for, src, n_frames, log) for src in sources}
+            results = {src: f.result() for src, f in futures.items()}   # frames + figures' alt text
+    finally:
+        if env_style is not None:
+            os.environ["COURSE_STYLE"] = env_style
     for src in sources:
         rel = src.relative_to(ROOT)
         depth = len(rel.parts) - 1
