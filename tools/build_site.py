@@ -415,8 +415,10 @@ def build(n_frames: int = FRAMES_PER_SLIDER, log=print) -> dict:
            str(BUILD / "site-doctrees"), str(STAGE), str(OUT)]
     env = {**os.environ, "COURSE_SITE_STAGE": str(STAGE)}
     subprocess.run(cmd, check=True, env=env, cwd=ROOT)
-    for junk in (OUT / "_static").glob("*.html"):     # the theme's Jinja macro files, not pages
+    for junk in [*(OUT / "_static").glob("*.html"),      # the theme's Jinja macro files, not pages
+                 *(OUT / "_static").rglob("*.map")]:     # source maps of the theme's scripts
         junk.unlink()
+    shutil.rmtree(OUT / "_sources", ignore_errors=True)   # copies of the sources: not linked
     fixed = fix_anchors(OUT)
     t2 = time.perf_counter()
     size = site_size()
