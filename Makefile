@@ -13,7 +13,7 @@ LOCK_PYTHON ?= python3.11
 # `make test-latest`: the newest versions, in a venv of their own
 LATEST := .venv-latest
 
-.PHONY: lab test unit lecture notebooks bench lock test-latest venv-ok clean
+.PHONY: lab test unit lecture notebooks bench site lock test-latest venv-ok clean
 
 # make a venv with $(PYTHON) in folder $(1) (reused when its pip works; virtualenv when venv is missing)
 define make_venv
@@ -94,6 +94,11 @@ notebooks: $(STAMP)
 ## make bench: the latency / speed benchmarks (not tests)
 bench: $(STAMP)
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+
+## make site: the course as a static website in build/site/ (index.html): no network, no kernel
+## to read it; sliders from precomputed frames (tools/build_site.py)
+site: $(STAMP)
+	$(BIN)/python tools/build_site.py
 
 clean:
 	rm -rf $(VENV) $(LATEST) build *.egg-info
