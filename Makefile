@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test lecture notebooks bench clean
+.PHONY: lab test lecture notebooks bench study clean
 
 $(STAMP): pyproject.toml
 	@$(BIN)/python -m pip --version >/dev/null 2>&1 || $(PYTHON) -m venv --clear $(VENV) || \
@@ -36,6 +36,10 @@ lecture: $(STAMP)
 ## make notebooks: re-execute every notebook in a fresh kernel and store the outputs
 notebooks: $(STAMP)
 	$(BIN)/python tools/refresh_notebooks.py
+
+## make study: retrain and measure notebook 04's shipped study (10 seeds; minutes) into course_utils/data/
+study: $(STAMP)
+	$(BIN)/python -m course_utils.experiments build-study
 
 ## make bench: the latency / speed benchmarks (not tests)
 bench: $(STAMP)

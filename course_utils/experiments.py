@@ -39,6 +39,7 @@ import re
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 
@@ -48,7 +49,8 @@ from .datasets.spirals import two_spirals
 __all__ = ["SIGMAS", "SGD_STEPS", "ADAM_STEP", "SLIDES", "TEST_SET", "data", "test_data",
            "sharp_flat", "sweep", "measure", "lipschitz_measured", "largest_stable_step",
            "parse_seeds", "records", "save_npz", "table_markdown", "slides_markdown",
-           "ProgressBar", "main"]
+           "ProgressBar", "main", "STUDY_SETTINGS", "LANDSCAPE_SPANS", "Study",
+           "load_study", "build_study", "save_study", "landscape_grids"]
 
 SIGMAS = (0.01, 0.1, 1.0, 5.0, 10.0)
 #: SGD step per σ: a safe fraction of the largest stable step found (≈ 0.3, 0.3, 0.1, 1.5e-6, 3e-10)
@@ -294,9 +296,10 @@ def _sweep(seeds, sigmas, adam_step, sgd_steps, max_epochs, algorithms, workers,
 
 
 # ------------------------------------------------------------------------------------ measuring
-def lipschitz_measured(theta, lim=1.2, n=161, X=None, spec=None):
+def lipschitz_measured(theta, lim=1.2, n=81, X=None, refine=5, spec=None):
     r"""The largest :math:`\|\nabla_x m(x;\theta)\|_2` over an ``n x n`` grid of
-    :math:`[-\text{lim}, \text{lim}]^2` (and the points ``X``, if given), for every row of theta.
+    :math:`[-\text{lim}, \text{lim}]^2` (and the points ``X``, if given), refined around the
+    ``refine`` best grid points by a 9 x 9 grid of a quarter of the spacing, for every row of theta.
 
     A ReLU network is piecewise linear in x, so this is a lower bound of its Lipschitz constant on
     the box that approaches it as the grid gets finer; the bound :math:`L_m` is an upper bound.
@@ -305,12 +308,22 @@ def lipschitz_measured(theta, lim=1.2, n=161, X=None, spec=None):
     spec = spec or nets.default_spec()
     theta = spec.check_theta(theta)
     g = np.linspace(-lim, lim, _checks.positive_int(n, "n"))
+    h = g[1] - g[0] if g.size > 1 else lim
     G1, G2 = np.meshgrid(g, g)
     pts = np.stack([G1.ravel(), G2.ravel()], axis=-1)
     if X is not None:
         pts = np.concatenate([pts, _checks.as_points(X, "X", 2).reshape(-1, 2)])
-    rows = np.atleast_2d(theta)
-    out = np.array([np.max(np.linalg.norm(spec.input_gradient(t, pts), axis=-1)) for t in rows])
+    local = np.linspace(-h / 2, h / 2, 9)
+    L1, L2 = np.meshgrid(local, local)
+    offsets = np.stack([L1.ravel(), L2.ravel()], axis=-1)
+    out = []
+    for t in np.atleast_2d(theta):
+        norms = np.linalg.norm(spec.input_gradient(t, pts), axis=-1)
+        best = pts[np.argsort(norms)[-refine:]] if refine else pts[:0]
+        fine = np.clip((best[:, None, :] + offsets[None]).reshape(-1, 2), -lim, lim)
+        extra = np.linalg.norm(spec.input_gradient(t, fine), axis=-1) if fine.size else norms[:0]
+        out.append(max(norms.max(), extra.max(initial=0.0)))
+    out = np.array(out)
     return float(out[0]) if theta.ndim == 1 else out
 
 
@@ -340,27 +353,30 @@ def measure(result, X=None, y=None, X_test=None, y_test=None, flat_radius=True, 
     return out
 
 
-def largest_stable_step(sigmas=SIGMAS, seed=0, epochs=20, lo=1e-14, hi=10.0, iters=18):
-    """SGD's largest stable step for every σ, by bisection on a log scale (all σ at once).
+def largest_stable_step(sigmas=SIGMAS, seeds=(0,), epochs=20, lo=1e-14, hi=10.0, iters=18):
+    """SGD's largest stable step for every (seed, σ), by bisection on a log scale (all at once).
 
-    A step is *stable* when SGD (the experiment's data, mini-batches and θ0 for ``seed``) runs
+    A step is *stable* when SGD (the experiment's data, mini-batches and θ0 of that seed) runs
     ``epochs`` epochs without diverging (:func:`course_utils.training.train`'s flag) and ends
-    with a full training loss no larger than at θ0. Returns ``{sigma: (stable, unstable)}``, the
-    bracket after ``iters`` halvings of the log interval ``[lo, hi]``.
+    with a full training loss no larger than at θ0. Returns ``{(seed, sigma): (stable, unstable)}``,
+    the bracket after ``iters`` halvings of the log interval ``[lo, hi]`` (its width is a factor
+    ``(hi / lo) ** (2 ** -iters)``).
     """
     sigmas, _, _ = _normalize(sigmas, ADAM_STEP, None)
+    seeds = _seeds(seeds)
     X, y = data()
-    lo_ = np.full(len(sigmas), math.log(lo))
-    hi_ = np.full(len(sigmas), math.log(hi))
+    keys = [(k, s) for k in seeds for s in sigmas]
+    lo_ = np.full(len(keys), math.log(_checks.positive(lo, "lo")))
+    hi_ = np.full(len(keys), math.log(_checks.positive(hi, "hi")))
     for _ in range(_checks.positive_int(iters, "iters")):
         mid = 0.5 * (lo_ + hi_)
-        res = training.train([training.RunConfig(s, "sgd", float(np.exp(g)))
-                              for s, g in zip(sigmas, mid)], X, y, seed=seed, max_epochs=epochs)
+        res = training.train([training.RunConfig(s, "sgd", float(np.exp(g)), seed=k)
+                              for (k, s), g in zip(keys, mid)], X, y, max_epochs=epochs)
         ok = np.array([(not r.diverged) and r.history["loss"][-1] <= r.history["loss"][0]
                        for r in res])
         lo_ = np.where(ok, mid, lo_)
         hi_ = np.where(ok, hi_, mid)
-    return {s: (float(np.exp(a)), float(np.exp(b))) for s, a, b in zip(sigmas, lo_, hi_)}
+    return {key: (float(np.exp(a)), float(np.exp(b))) for key, a, b in zip(keys, lo_, hi_)}
 
 
 # ------------------------------------------------------------------------------------ output
@@ -469,6 +485,210 @@ def slides_markdown():
     return "\n".join(lines)
 
 
+# ------------------------------------------------------------------------------------ the study
+#: Where the shipped study lives (``make study`` regenerates it): JSON records + npz arrays.
+STUDY_DIR = Path(__file__).resolve().parent / "data"
+STUDY_NAME = "sharp_flat_study"
+STUDY_SEEDS = tuple(range(10))
+#: The settings of the study: (name, Adam step, SGD steps per σ). "main" is the lecture's setting;
+#: the others probe the sensitivity to Adam's step and to SGD's (the notebook's open exercise).
+STUDY_SETTINGS = (
+    ("main", ADAM_STEP, tuple(SGD_STEPS[s] for s in SIGMAS)),
+    ("adam 1e-3", 1e-3, tuple(SGD_STEPS[s] for s in SIGMAS)),
+    ("adam 3e-3", 3e-3, tuple(SGD_STEPS[s] for s in SIGMAS)),
+    ("sgd near limit", ADAM_STEP, (0.3, 0.3, 0.1, 1.5e-6, 3e-10)),
+)
+#: Half-width of the landscape grids per kind of direction (the app and the notebook use these).
+LANDSCAPE_SPANS = {"plain": 1.0, "filter": 0.05}
+LANDSCAPE_N = 51
+
+
+def landscape_grids(theta_sgd, theta_adam, kind="plain", span=None, n=LANDSCAPE_N, seed=0):
+    """Loss grids around two end points on the *same* plain directions (or each one's own
+    filter-normalized versions of the same draws): ``(ab, {"sgd": Z, "adam": Z})``, Z ``(n, n)``."""
+    X, y = data()
+    span = LANDSCAPE_SPANS[kind] if span is None else _checks.positive(span, "span")
+    ab = np.linspace(-span, span, _checks.positive_int(n, "n"))
+    out = {}
+    for alg, th in (("sgd", theta_sgd), ("adam", theta_adam)):
+        d1, d2 = landscape.directions(th, seed=seed, kind=kind)
+        out[alg] = landscape.loss_grid(th, d1, d2, X, y, ab, ab)
+    return ab, out
+
+
+def build_study(seeds=STUDY_SEEDS, settings=STUDY_SETTINGS, progress=None, workers=None,
+                log=print):
+    """Train and measure the whole study; returns ``(meta, arrays)`` for :func:`save_study`.
+
+    ``meta["records"]``: one record per run (:func:`records` fields + :func:`measure`'s, and the
+    ``setting`` name and the share of a 21 x 21 plain landscape grid with loss 0). ``arrays``:
+    ``theta_end`` of every seed-``seeds[0]`` run, the L_m histories of those runs, the landscape
+    grids of the main setting and the largest stable SGD steps.
+    """
+    import time
+    seeds = _seeds(seeds)
+    X, y = data()
+    Xt, yt = test_data()
+    meta = {"seeds": list(seeds), "sigmas": list(SIGMAS), "test_set": TEST_SET,
+            "settings": [{"name": n, "adam_step": a, "sgd_steps": list(g)} for n, a, g in settings],
+            "sharpness_kind": "gauss_newton_top_eigenvalue", "records": [], "timings": {}}
+    arrays = {"theta_rows": [], "theta_end": [], "hist": {}}
+    for name, adam_step, sgd_steps in settings:
+        t0 = time.perf_counter()
+        res = sweep(seeds, SIGMAS, adam_step, sgd_steps, progress=progress, workers=workers)
+        t1 = time.perf_counter()
+        mets = [measure(r, X, y, Xt, yt, flat_radius=(name == "main") and r.converged) for r in res]
+        recs = records(res, mets)
+        by = {(r.seed, r.sigma, r.algorithm): r for r in res}
+        for rec, r in zip(recs, res):
+            rec["setting"] = name
+            rec["landscape_zero_fraction"] = None
+            if name == "main" and r.converged:
+                d1, d2 = landscape.directions(r.theta_end, seed=0)
+                ab = np.linspace(-1, 1, 21)
+                rec["landscape_zero_fraction"] = float(np.mean(
+                    landscape.loss_grid(r.theta_end, d1, d2, X, y, ab, ab) == 0))
+            if r.seed == seeds[0]:
+                key = f"{name}|{r.sigma:g}|{r.algorithm}"
+                arrays["theta_rows"].append(key)
+                arrays["theta_end"].append(r.theta_end)
+                arrays["hist"][key] = (r.history["lipschitz_epoch"], r.history["lipschitz"])
+        meta["records"] += recs
+        meta["timings"][name] = {"train_s": round(t1 - t0, 1),
+                                 "measure_s": round(time.perf_counter() - t1, 1)}
+        log(f"{name}: {len(res)} runs trained in {t1 - t0:.1f} s, measured in "
+            f"{time.perf_counter() - t1:.1f} s")
+        if name == "main":
+            main_by = by
+    t0 = time.perf_counter()
+    stable = largest_stable_step(SIGMAS, seeds)
+    meta["stable_sgd_step"] = [{"seed": k, "sigma": s, "stable": a, "unstable": b}
+                               for (k, s), (a, b) in stable.items()]
+    log(f"largest stable SGD steps (bisection): {time.perf_counter() - t0:.1f} s")
+    t0 = time.perf_counter()
+    grids = {}
+    for s in SIGMAS:
+        for kind in LANDSCAPE_SPANS:
+            ab, Z = landscape_grids(main_by[(seeds[0], s, "sgd")].theta_end,
+                                    main_by[(seeds[0], s, "adam")].theta_end, kind)
+            for alg in Z:
+                grids[f"{s:g}|{kind}|{alg}"] = Z[alg]
+    arrays["grids"] = grids
+    meta["landscape"] = {"spans": LANDSCAPE_SPANS, "n": LANDSCAPE_N, "seed": seeds[0],
+                         "directions_seed": 0}
+    log(f"landscape grids: {time.perf_counter() - t0:.1f} s")
+    return meta, arrays
+
+
+def save_study(meta, arrays, directory=None):
+    """Write ``<directory>/sharp_flat_study.json`` and ``.npz`` (default: the package's data)."""
+    directory = Path(directory) if directory is not None else STUDY_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    keys = list(arrays["hist"])
+    np.savez_compressed(
+        directory / f"{STUDY_NAME}.npz",
+        theta_rows=np.array(arrays["theta_rows"]), theta_end=np.stack(arrays["theta_end"]),
+        hist_keys=np.array(keys),
+        hist_len=np.array([len(arrays["hist"][k][0]) for k in keys]),
+        hist_epoch=np.concatenate([arrays["hist"][k][0] for k in keys]),
+        hist_lipschitz=np.concatenate([arrays["hist"][k][1] for k in keys]),
+        grid_keys=np.array(list(arrays["grids"])),
+        grids=np.stack(list(arrays["grids"].values())))
+    with open(directory / f"{STUDY_NAME}.json", "w") as fh:
+        json.dump(meta, fh, indent=0, allow_nan=False)
+        fh.write("\n")
+    return directory
+
+
+class Study:
+    """The shipped study, loaded once (:func:`load_study`).
+
+    * ``records``: a list of dicts, one per run (seed, setting, σ, algorithm and every measured
+      number); :meth:`values` collects one field over seeds as an array.
+    * :meth:`results`: the seed-0 runs of a setting as :class:`course_utils.training.RunResult`
+      (θ_end and L_m history as stored; θ0 recomputed from the seed), in :func:`sharp_flat`'s order.
+    * :meth:`grid`: the stored landscape grids of the main setting.
+    """
+
+    def __init__(self, meta, npz):
+        self.meta = meta
+        self.records = meta["records"]
+        self.seeds = tuple(meta["seeds"])
+        self.sigmas = tuple(meta["sigmas"])
+        self.settings = {d["name"]: d for d in meta["settings"]}
+        self.stable_sgd_step = {(d["seed"], d["sigma"]): (d["stable"], d["unstable"])
+                                for d in meta["stable_sgd_step"]}
+        self._theta = dict(zip(npz["theta_rows"].tolist(), npz["theta_end"]))
+        ends = np.cumsum(npz["hist_len"])
+        self._hist = {k: (npz["hist_epoch"][e - n:e], npz["hist_lipschitz"][e - n:e])
+                      for k, n, e in zip(npz["hist_keys"].tolist(), npz["hist_len"], ends)}
+        self._grids = dict(zip(npz["grid_keys"].tolist(), npz["grids"]))
+        self._by = {(r["setting"], r["seed"], r["sigma"], r["algorithm"]): r for r in self.records}
+        for a in list(self._theta.values()) + list(self._grids.values()):
+            a.flags.writeable = False
+
+    def record(self, sigma, algorithm, seed=0, setting="main"):
+        return self._by[(setting, seed, float(sigma), algorithm)]
+
+    def values(self, field, sigma, algorithm, setting="main"):
+        """``field`` of every seed's run, an array over :attr:`seeds` (None -> NaN)."""
+        out = [self._by[(setting, k, float(sigma), algorithm)][field] for k in self.seeds]
+        return np.array([np.nan if v is None else v for v in out], dtype=float)
+
+    def has_results(self, seed=0, adam_step=ADAM_STEP, setting=None):
+        setting = setting or self.setting_of(adam_step)
+        return seed == self.seeds[0] and setting is not None and \
+            f"{setting}|{self.sigmas[0]:g}|adam" in self._theta
+
+    def setting_of(self, adam_step, sgd_steps=None):
+        for name, d in self.settings.items():
+            if math.isclose(d["adam_step"], adam_step, rel_tol=1e-9) and (
+                    sgd_steps is None and name in ("main", "adam 1e-3", "adam 3e-3") or
+                    sgd_steps is not None and np.allclose(d["sgd_steps"], sgd_steps, rtol=1e-9)):
+                return name
+        return None
+
+    def results(self, setting="main", algorithms=training.ALGORITHMS):
+        """The stored runs of seed ``seeds[0]`` as RunResult objects, Adam's first, then SGD's."""
+        seed = self.seeds[0]
+        th0 = nets.init_theta(np.array(self.sigmas), np.random.default_rng(seed))
+        out = []
+        for alg in _algorithms(algorithms):
+            for k, s in enumerate(self.sigmas):
+                rec = self.record(s, alg, seed, setting)
+                key = f"{setting}|{s:g}|{alg}"
+                ep, lip = self._hist[key]
+                out.append(training.RunResult(
+                    config=training.RunConfig(s, alg, rec["step"], seed=seed), theta0=th0[k],
+                    theta_end=self._theta[key], iterations=rec["iterations"], epochs=rec["epochs"],
+                    converged=rec["converged"], diverged=rec["diverged"],
+                    final_loss=rec["final_loss"], train_accuracy=rec["train_accuracy"],
+                    lipschitz_theta0=rec["lipschitz_theta0"], lipschitz_end=rec["lipschitz_end"],
+                    history={"lipschitz_epoch": ep, "lipschitz": lip}, seed=seed))
+        return tuple(out)
+
+    def grid(self, sigma, kind):
+        """``(ab, {"sgd": Z, "adam": Z})``: the stored landscape grids around the seed-0 end points."""
+        span, n = self.meta["landscape"]["spans"][kind], self.meta["landscape"]["n"]
+        ab = np.linspace(-span, span, n)
+        return ab, {alg: self._grids[f"{float(sigma):g}|{kind}|{alg}"] for alg in ("sgd", "adam")}
+
+
+@functools.lru_cache(maxsize=2)
+def load_study(directory=None):
+    """The study shipped with the package (``course_utils/data/sharp_flat_study.{json,npz}``),
+    made by ``make study``; loaded once. Raises FileNotFoundError naming ``make study`` if absent."""
+    directory = Path(directory) if directory is not None else STUDY_DIR
+    js, nz = directory / f"{STUDY_NAME}.json", directory / f"{STUDY_NAME}.npz"
+    if not (js.exists() and nz.exists()):
+        raise FileNotFoundError(f"the study {js.with_suffix('')}.{{json,npz}} is missing: "
+                                f"run `make study` to build it")
+    with open(js) as fh:
+        meta = json.load(fh)
+    with np.load(nz) as npz:
+        return Study(meta, {k: npz[k] for k in npz.files})
+
+
 def _numbers(text, name):
     try:
         return tuple(float(s) for s in text.split(",") if s.strip())
@@ -499,7 +719,15 @@ def main(argv=None):
     p.add_argument("--save", metavar="FILE.npz", default=None,
                    help="write theta_end (runs x P) with seed, sigma, algorithm arrays")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    b = sub.add_parser("build-study", help="train and measure the shipped study (make study)")
+    b.add_argument("--out", default=None, help="directory (default: the package's data folder)")
+    b.add_argument("--seeds", default="0-9")
     args = parser.parse_args(argv)
+    if args.command == "build-study":
+        meta, arrays = build_study(parse_seeds(args.seeds))
+        where = save_study(meta, arrays, args.out)
+        print(f"wrote {where / STUDY_NAME}.json and .npz")
+        return 0
     try:
         if args.seeds is not None:
             seeds = parse_seeds(args.seeds)
