@@ -60,7 +60,7 @@ def _cmap(cmap):
 def uniform_note(Z, z_max, log=False):
     """A short reason when a panel is (almost) one colour, else ``""``.
 
-    Linear scale: every nonzero loss below 2 % of ``z_max`` ("max loss 3.1 ≪ z_max"). Any scale:
+    Linear scale: every nonzero loss below 2 % of ``z_max`` ("max 3.1 ≪ z_max: one colour"). Any scale:
     at least 95 % of the nonzero losses clipped at ``z_max``, or loss 0 everywhere.
     """
     Z = np.asarray(Z, dtype=float)
@@ -68,10 +68,10 @@ def uniform_note(Z, z_max, log=False):
     if pos.size == 0:
         return "loss 0 on the whole grid"
     if not log and pos.max() < 0.02 * z_max:
-        return f"max loss {pos.max():.2g} ≪ z_max: one colour"
+        return f"max {pos.max():.2g} ≪ z_max: one colour"
     clipped = np.mean(pos >= z_max)
     if clipped >= 0.95:
-        return f"loss ≥ z_max on {100 * clipped:.0f} % of the nonzero points"
+        return f"{100 * clipped:.0f} % clipped at z_max"
     return ""
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.ticker import FuncFormatter
 
 from .. import experiments, nets
 from ..plots.classifiers import decision_regions, decision_values
@@ -112,7 +113,7 @@ def sigma_app(seed=0, sigma=10.0, algorithm="sgd", lim=1.15, n=121, adam_step=ex
         raise ValueError(f"adam_step must be one of {ADAM_STEPS}; got {adam_step!r}")
     X, y = experiments.data()
     model = _Runs(seed, lim, n)
-    live = BlitFigure(figsize=(9.6, 4.3), ncols=2)
+    live = BlitFigure(figsize=(9.0, 4.2), ncols=2)
     ax_d, ax_l = live.axes
     by, vals = model.grid(adam_step)
     art = decision_regions(vals[(sigma, algorithm)], X, y, ax=ax_d, lim=lim, title=" \n ")
@@ -199,6 +200,11 @@ class _Landscapes:
         return self.cache[key]
 
 
+def _tick(v, pos=None):
+    """Colour-bar ticks of about the same width at every z_max: 0, 0.001, 2e+02, 1e+09."""
+    return "0" if v == 0 else f"{v:.1g}"
+
+
 def landscape_app(seed=0, sigma=10.0, kind="plain", z_max=1e3, n=51, spans=None, log=False):
     """SGD's and Adam's loss landscapes around θ_end on the same directions and axes.
 
@@ -221,13 +227,14 @@ def landscape_app(seed=0, sigma=10.0, kind="plain", z_max=1e3, n=51, spans=None,
     landscape_norm(z_max, log)                     # checks z_max
     z_options = sorted(set(Z_MAX) | {float(z_max)})
     model = _Landscapes(seed, n, spans)
-    live = BlitFigure(figsize=(10.4, 4.4), ncols=2)
+    live = BlitFigure(figsize=(9.0, 4.2), ncols=2)
     ab, grids = model.get(sigma, kind)
     arts = {}
     for ax, alg in zip(live.axes, ("sgd", "adam")):
         arts[alg] = landscape_image(ab, ab, grids[alg], z_max, ax=ax, title=" \n ", log=log)
-    cbar = live.fig.colorbar(arts["adam"]["image"], ax=live.axes, shrink=0.9,
-                             label="hinge loss (clipped; white: 0)")
+    cbar = live.fig.colorbar(arts["adam"]["image"], ax=live.axes, shrink=0.85,
+                             format=FuncFormatter(_tick))
+    cbar.ax.set_title("loss\n(0: white)", fontsize="small", pad=14)   # above the bar: ticks cannot push it
     sig = _selection(SIGMA_LABELS, sigma, "σ")
     kinds = widgets.ToggleButtons(options=[("plain", "plain"), ("filter-normalized", "filter")],
                                   value=kind, description="directions")
@@ -250,7 +257,7 @@ def landscape_app(seed=0, sigma=10.0, kind="plain", z_max=1e3, n=51, spans=None,
             why = uniform_note(grids[alg], zm.value, scale.value)
             a["image"].axes.title.set_text(
                 f"{_NAMES[alg]}, σ = {sig.value:g}: loss 0 on {100 * frac:.0f} %\n"
-                + (why if why else f"of the grid, z_max = {zm.value:.0e}"))
+                + (why if why else f"z_max = {zm.value:.0e}"))
         if static != state["static"]:       # new grid, range or colour scale: redraw the rest
             state["static"] = static
             for alg, a in arts.items():
@@ -263,6 +270,8 @@ def landscape_app(seed=0, sigma=10.0, kind="plain", z_max=1e3, n=51, spans=None,
                 ax.set_xlim(ab[0], ab[-1])
                 ax.set_ylim(ab[0], ab[-1])
             cbar.update_normal(arts["adam"]["image"])
+            cbar.formatter = FuncFormatter(_tick)
+            cbar.update_ticks()
             if live.background is not None or live.dynamic:
                 live.set_moving(moving())   # new contours; invalidates the static background
         live.refresh()
