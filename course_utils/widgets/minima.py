@@ -80,13 +80,25 @@ class _Runs:
         return {(r.sigma, r.algorithm): r for r in res}
 
     def grid(self, adam_step, progress=None):
+        """``(runs, grids)``: the runs by (σ, algorithm) and their decision values on the grid,
+        computed for a run the first time it is shown (one forward pass of n x n points)."""
         if adam_step not in self.grids:
             by = self.runs(adam_step, progress)
-            keys = sorted(by)
-            vals = decision_values(self.spec, np.stack([by[k].theta_end for k in keys]),
-                                   lim=self.lim, n=self.n)
-            self.grids[adam_step] = (by, dict(zip(keys, vals)))
+            self.grids[adam_step] = (by, _DecisionGrids(self.spec, by, self.lim, self.n))
         return self.grids[adam_step]
+
+
+class _DecisionGrids(dict):
+    """(σ, algorithm) -> decision values of that run, computed on first access and kept."""
+
+    def __init__(self, spec, by, lim, n):
+        super().__init__()
+        self.spec, self.by, self.lim, self.n = spec, by, lim, n
+
+    def __missing__(self, key):
+        value = decision_values(self.spec, self.by[key].theta_end[None], lim=self.lim, n=self.n)[0]
+        self[key] = value
+        return value
 
 
 def _lipschitz_limits(by):
