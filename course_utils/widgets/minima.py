@@ -212,6 +212,11 @@ class _Landscapes:
         return self.cache[key]
 
 
+def _share(frac):
+    """A share of the grid as text; a few points (e.g. only θ_end itself) read "< 1 %", not "0 %"."""
+    return "< 1 %" if 0 < frac < 0.005 else f"{100 * frac:.0f} %"
+
+
 def _tick(v, pos=None):
     """Colour-bar ticks of about the same width at every z_max: 0, 0.001, 2e+02, 1e+09."""
     return "0" if v == 0 else f"{v:.1g}"
@@ -268,7 +273,7 @@ def landscape_app(seed=0, sigma=10.0, kind="plain", z_max=1e3, n=51, spans=None,
             frac = np.mean(grids[alg] == 0)
             why = uniform_note(grids[alg], zm.value, scale.value)
             a["image"].axes.title.set_text(
-                f"{_NAMES[alg]}, σ = {sig.value:g}: loss 0 on {100 * frac:.0f} %\n"
+                f"{_NAMES[alg]}, σ = {sig.value:g}: loss 0 on {_share(frac)}\n"
                 + (why if why else f"z_max = {zm.value:.0e}"))
         if static != state["static"]:       # new grid, range or colour scale: redraw the rest
             state["static"] = static
