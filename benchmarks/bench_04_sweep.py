@@ -3,6 +3,7 @@ from the shipped study, their callbacks, and notebook 04's execution time.
 
     python benchmarks/bench_04_sweep.py            # everything (a few minutes)
     python benchmarks/bench_04_sweep.py --quick    # skip the 10-seed sweep and the notebook
+    python benchmarks/bench_04_sweep.py --voila    # also: Voila's time until notebook 04's apps show
 
 Targets (issue 12): 10 seeds (100 trainings to zero loss) <= 30 s on 2 cores, 2 seeds <= 8 s,
 apps ready in well under 5 s, notebook 04 executes in <= 30 s. Not a test: timings depend on the
@@ -111,7 +112,46 @@ def main(argv):
         NotebookClient(book, timeout=600, kernel_name="python3",
                        resources={"metadata": {"path": str(nb.parent)}}).execute()
         report("notebook 04, executed in a fresh kernel", time.perf_counter() - t0, 30.0)
+    if "--voila" in argv:
+        voila_time_to_apps()
     print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
+
+
+def voila_time_to_apps():
+    """Seconds from requesting notebook 04 in Voila (lecture style) until both apps' images show,
+    in headless Chromium (the helpers of tests/e2e; the server is stopped afterwards)."""
+    import tempfile
+    sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+    import secrets
+    from e2e_helpers import NOTEBOOK_DIR, _spawn, free_port, jupyter_env, launch_browser
+    from playwright.sync_api import sync_playwright
+    shown = ("n => [...document.querySelectorAll('.widget-image, img.jupyter-widgets')]"
+             ".filter(i => i.naturalWidth > 0).length >= n")
+    for progressive in (False, True):
+        tmp = Path(tempfile.mkdtemp(prefix="bench04-voila-"))
+        port, token = free_port(), secrets.token_hex(16)
+        cmd = [sys.executable, "-m", "voila", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+               f"--Voila.token={token}", f"--progressive_rendering={progressive}", str(NOTEBOOK_DIR)]
+        server = _spawn("voila", cmd, jupyter_env(tmp, style="lecture"), NOTEBOOK_DIR, tmp / "voila.log",
+                        f"http://127.0.0.1:{port}", token, "/")
+        try:
+            with sync_playwright() as pw:
+                context = launch_browser(pw, tmp / "profile")
+                page = context.new_page()
+                for k in range(2):                          # the second run: warm caches
+                    t0 = time.perf_counter()
+                    page.goto(server.url("/voila/render/04-compare-sharp-and-flat-minima.ipynb"),
+                              wait_until="commit", timeout=600_000)
+                    page.wait_for_function(shown, arg=1, timeout=600_000)
+                    first = time.perf_counter() - t0
+                    page.wait_for_function(shown, arg=2, timeout=600_000)
+                    both = time.perf_counter() - t0
+                    mode = "progressive" if progressive else "default"
+                    report(f"Voila ({mode}), run {k + 1}: first app shown", first, 5.0)
+                    report(f"Voila ({mode}), run {k + 1}: both apps shown", both)
+                context.close()
+        finally:
+            server.stop()
 
 
 if __name__ == "__main__":

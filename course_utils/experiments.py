@@ -585,6 +585,7 @@ def save_study(meta, arrays, directory=None):
     directory = Path(directory) if directory is not None else STUDY_DIR
     directory.mkdir(parents=True, exist_ok=True)
     keys = list(arrays["hist"])
+    theta = np.stack(arrays["theta_end"])
     np.savez_compressed(
         directory / f"{STUDY_NAME}.npz",
         theta_rows=np.array(arrays["theta_rows"]), theta_end=np.stack(arrays["theta_end"]),
@@ -593,11 +594,29 @@ def save_study(meta, arrays, directory=None):
         hist_epoch=np.concatenate([arrays["hist"][k][0] for k in keys]),
         hist_lipschitz=np.concatenate([arrays["hist"][k][1] for k in keys]),
         grid_keys=np.array(list(arrays["grids"])),
-        grids=np.stack(list(arrays["grids"].values())))
+        grids=np.stack(list(arrays["grids"].values())),
+        **decision_arrays(theta))
     with open(directory / f"{STUDY_NAME}.json", "w") as fh:
         json.dump(meta, fh, indent=0, allow_nan=False)
         fh.write("\n")
     return directory
+
+
+#: The decision-region grids stored with the study: ``n x n`` points over ``[-lim, lim]^2``.
+DECISION_GRID = {"n": 161, "lim": 1.15}
+
+
+def decision_arrays(theta_end):
+    """``decision_bits``: the sign of m(x) > 0 on the DECISION_GRID for every row of ``theta_end``,
+    packed 8 points a byte (``np.packbits``), with ``decision_n`` and ``decision_lim``."""
+    n, lim = DECISION_GRID["n"], DECISION_GRID["lim"]
+    g = np.linspace(-lim, lim, n)
+    G1, G2 = np.meshgrid(g, g)
+    pts = np.stack([G1.ravel(), G2.ravel()], axis=-1)
+    spec = nets.default_spec()
+    signs = np.stack([spec.forward(t, pts) > 0 for t in np.atleast_2d(theta_end)])
+    return {"decision_bits": np.packbits(signs, axis=-1), "decision_n": np.array(n),
+            "decision_lim": np.array(lim)}
 
 
 class Study:
@@ -623,8 +642,16 @@ class Study:
         self._hist = {k: (npz["hist_epoch"][e - n:e], npz["hist_lipschitz"][e - n:e])
                       for k, n, e in zip(npz["hist_keys"].tolist(), npz["hist_len"], ends)}
         self._grids = dict(zip(npz["grid_keys"].tolist(), npz["grids"]))
+        self._decision = {}
+        if "decision_bits" in npz:
+            n = int(npz["decision_n"])
+            self.decision_grid = {"n": n, "lim": float(npz["decision_lim"])}
+            for key, bits in zip(npz["theta_rows"].tolist(), npz["decision_bits"]):
+                self._decision[key] = np.unpackbits(bits, count=n * n).reshape(n, n).astype(bool)
+        else:
+            self.decision_grid = None
         self._by = {(r["setting"], r["seed"], r["sigma"], r["algorithm"]): r for r in self.records}
-        for a in list(self._theta.values()) + list(self._grids.values()):
+        for a in list(self._theta.values()) + list(self._grids.values()) + list(self._decision.values()):
             a.flags.writeable = False
 
     def record(self, sigma, algorithm, seed=0, setting="main"):
@@ -666,6 +693,12 @@ class Study:
                     lipschitz_theta0=rec["lipschitz_theta0"], lipschitz_end=rec["lipschitz_end"],
                     history={"lipschitz_epoch": ep, "lipschitz": lip}, seed=seed))
         return tuple(out)
+
+    def decision(self, sigma, algorithm, setting="main"):
+        """The sign of the stored seed-0 run's m(x) on :attr:`decision_grid`: ``n x n`` values ±1
+        (rows follow x2, like :func:`course_utils.plots.classifiers.decision_values`), or None."""
+        signs = self._decision.get(f"{setting}|{float(sigma):g}|{algorithm}")
+        return None if signs is None else np.where(signs, 1.0, -1.0)
 
     def grid(self, sigma, kind):
         """``(ab, {"sgd": Z, "adam": Z})``: the stored landscape grids around the seed-0 end points."""

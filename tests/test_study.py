@@ -83,5 +83,11 @@ def test_results_are_read_only_run_results(study):
         r.theta_end[0] = 1.0
     np.testing.assert_array_equal(r.theta0, nets.init_theta(r.sigma, np.random.default_rng(0)))
     assert r.lipschitz_end == study.record(r.sigma, "adam")["lipschitz_end"]
+    from course_utils.plots.classifiers import decision_values
+    assert study.decision_grid == experiments.DECISION_GRID
+    for s, a in [(0.01, "adam"), (10.0, "sgd")]:
+        th = study.results("main")[[(r.sigma, r.algorithm) for r in res].index((s, a))].theta_end
+        want = decision_values(nets.default_spec(), th[None], **study.decision_grid)[0] > 0
+        np.testing.assert_array_equal(study.decision(s, a) > 0, want)
     ab, grids = study.grid(10.0, "plain")
     assert ab[0] == -experiments.LANDSCAPE_SPANS["plain"] and grids["sgd"].shape == (51, 51)

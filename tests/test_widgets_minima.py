@@ -50,6 +50,12 @@ def test_sigma_app_shows_the_decision_regions_of_the_selected_run(sigma_app, sig
     assert any(np.array_equal(line.get_ydata(), hist) and line.get_linewidth() == 3.0 for line in lines)
 
 
+def test_default_app_shows_the_stored_decision_regions():
+    app = minima.sigma_app(sigma=1.0, algorithm="adam")
+    np.testing.assert_array_equal(np.asarray(app.live.dynamic[0].get_array()),
+                                  experiments.load_study().decision(1.0, "adam") > 0)
+
+
 def test_stored_runs_are_the_trained_ones():
     """The app's seed-0 runs come from the study; retraining sigma = 10 gives the same end points."""
     fresh = {(r.sigma, r.algorithm): r for r in experiments.sharp_flat(0, (10.0,))}

@@ -80,11 +80,19 @@ class _Runs:
         return {(r.sigma, r.algorithm): r for r in res}
 
     def grid(self, adam_step, progress=None):
-        """``(runs, grids)``: the runs by (σ, algorithm) and their decision values on the grid,
-        computed for a run the first time it is shown (one forward pass of n x n points)."""
+        """``(runs, grids)``: the runs by (σ, algorithm) and their decision values on the grid:
+        stored in the study (seed 0, its grid), else computed for a run the first time it is
+        shown (one forward pass of n x n points)."""
         if adam_step not in self.grids:
             by = self.runs(adam_step, progress)
-            self.grids[adam_step] = (by, _DecisionGrids(self.spec, by, self.lim, self.n))
+            grids = _DecisionGrids(self.spec, by, self.lim, self.n)
+            st = self.study
+            if (st is not None and st.has_results(self.seed, adam_step)
+                    and st.decision_grid == {"n": self.n, "lim": self.lim}):
+                setting = st.setting_of(adam_step)
+                for (s, a) in by:
+                    grids[(s, a)] = st.decision(s, a, setting if a == "adam" else "main")
+            self.grids[adam_step] = (by, grids)
         return self.grids[adam_step]
 
 
@@ -110,10 +118,11 @@ def _lipschitz_limits(by):
     return (lo_x, 1.5 * max(hi_x, 1.0)), (lo_y / 3.0, hi_y * 3.0)
 
 
-def sigma_app(seed=0, sigma=10.0, algorithm="sgd", lim=1.15, n=121, adam_step=experiments.ADAM_STEP):
+def sigma_app(seed=0, sigma=10.0, algorithm="sgd", lim=1.15, n=161, adam_step=experiments.ADAM_STEP):
     """σ slider + algorithm selector over the runs of the σ experiment; an Adam step control.
 
-    Seed 0 and the Adam steps 1e-3, 3e-3, 1e-2 come from the shipped study (instant); another
+    Seed 0 and the Adam steps 1e-3, 3e-3, 1e-2 come from the shipped study (instant; with the
+    default grid, ``n = 161`` points a side over ``[-1.15, 1.15]``, so are the decision regions); another
     ``seed`` trains its ten runs once (a few seconds, a progress bar counts finished runs).
     Example on a slide: ``sigma_app(sigma=0.01, algorithm="adam")``.
     """
