@@ -247,7 +247,8 @@ def sweep(seeds=(0,), sigmas=SIGMAS, adam_step=ADAM_STEP, sgd_steps=None, max_ep
     """The σ experiment for many seeds at once (cached, at most 8 sweeps).
 
     All runs (seeds x algorithms x σ) are trained as rows of batched stacks: the seeds are split
-    over ``workers`` threads (default: 2, or 1 on a one-core machine), each advancing one stack
+    over ``workers`` threads (default: 2 for 6 seeds or more on a machine with 2 cores, else 1),
+    each advancing one stack
     (numpy releases the GIL inside its array operations, so two threads use two cores). A run's
     result does not depend on which runs share its stack. Returns a tuple of
     :class:`course_utils.training.RunResult`: per seed (in the order of ``seeds``), Adam's runs then
@@ -259,8 +260,8 @@ def sweep(seeds=(0,), sigmas=SIGMAS, adam_step=ADAM_STEP, sgd_steps=None, max_ep
     sigmas, adam_step, sgd_steps = _normalize(sigmas, adam_step, sgd_steps)
     algorithms = _algorithms(algorithms)
     max_epochs = _checks.positive_int(max_epochs, "max_epochs")
-    if workers is None:
-        workers = min(2, os.cpu_count() or 1)
+    if workers is None:     # two stacks only pay off for many seeds (measured: 2 seeds are faster in one)
+        workers = min(2, os.cpu_count() or 1) if len(seeds) >= 6 else 1
     workers = _checks.positive_int(workers, "workers")
     return _sweep(seeds, sigmas, adam_step, sgd_steps, max_epochs, algorithms, workers,
                   _Progress(progress))
