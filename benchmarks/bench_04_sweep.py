@@ -50,11 +50,11 @@ def sweep_timings(seeds, target):
     res = experiments.sweep(seeds)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     steps = sum(r.iterations for r in res)
-    report(f"sweep, {len(seeds)} seeds ({len(res)} runs, 2 threads)", wall, target,
+    report(f"sweep(), {len(seeds)} seeds ({len(res)} runs)", wall, target,
            f", CPU {cpu:.1f} s, {steps} network steps, {sum(r.converged for r in res)} at zero loss")
     t0, c0 = time.perf_counter(), time.process_time()
     one = training.train(configs(seeds), X, y)
-    report("  same runs, one stack, one thread", time.perf_counter() - t0,
+    report("  train(), the same runs in one stack", time.perf_counter() - t0,
            extra=f", CPU {time.process_time() - c0:.1f} s")
     return res, one
 
