@@ -13,7 +13,7 @@ LOCK_PYTHON ?= python3.11
 # `make test-latest`: the newest versions, in a venv of their own
 LATEST := .venv-latest
 
-.PHONY: lab test unit lecture notebooks bench site lock test-latest venv-ok clean
+.PHONY: lab test unit lecture notebooks bench site study lock test-latest venv-ok clean
 
 # make a venv with $(PYTHON) in folder $(1) (reused when its pip works; virtualenv when venv is missing)
 define make_venv
@@ -90,6 +90,10 @@ lecture: $(STAMP)
 ## make notebooks: re-execute every notebook in a fresh kernel and store the outputs
 notebooks: $(STAMP)
 	$(BIN)/python tools/refresh_notebooks.py
+
+## make study: retrain and measure notebook 04's shipped study (10 seeds; minutes) into course_utils/data/
+study: $(STAMP)
+	$(BIN)/python -m course_utils.experiments build-study
 
 ## make bench: the latency / speed benchmarks (not tests)
 bench: $(STAMP)

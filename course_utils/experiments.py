@@ -6,13 +6,26 @@ initialization scales σ in {0.01, 0.1, 1, 5, 10}, by Adam and by SGD (mini-batc
 batch order for both), each until the full training loss is exactly 0 (checked once per epoch).
 :func:`sharp_flat` returns the runs and caches them, so widgets switch between them instantly.
 
+Many seeds: :func:`sweep` trains the experiment for several seeds at once (all runs of all seeds
+in one batched stack per worker thread) and :func:`measure` adds what a single seed cannot show:
+test accuracy on held-out points (the *test set* is ``two_spirals(1000, noise=0.03, seed=1)``,
+:func:`test_data`), the measured Lipschitz constant (largest :math:`\|\nabla_x m(x)\|` over a
+fine grid of the data box :math:`[-1.2, 1.2]^2`, always :math:`\le L_m`), the sharpness (the top
+eigenvalue of the Gauss-Newton matrix :math:`J^TJ/N` of the outputs at θ_end -- not of the Hessian
+of the hinge loss, which is 0 at a point of zero loss) and the flat radius
+(:func:`course_utils.landscape.flat_radius`, median over 10 unit directions).
+
 Command line::
 
-    python -m course_utils.experiments sharp-flat                   # the markdown table
+    python -m course_utils.experiments sharp-flat                   # the markdown table, seed 0
+    python -m course_utils.experiments sharp-flat --seeds 0-9       # ten seeds (also 13,21 or 0-3,7)
     python -m course_utils.experiments sharp-flat --json            # one record per run
     python -m course_utils.experiments sharp-flat --seed 3 --adam-step 1e-3 --sigmas 0.01,1
+    python -m course_utils.experiments sharp-flat --sgd-steps 0.3,0.3,0.1,1.5e-6,3e-10
+    python -m course_utils.experiments sharp-flat --seeds 0-9 --save runs.npz
 
-A progress bar goes to stderr. This module imports neither matplotlib nor ipywidgets.
+A progress bar goes to stderr. A run that diverges is reported as such (``diverged`` in the table,
+``null`` numbers in the JSON), never a crash. This module imports neither matplotlib nor ipywidgets.
 """
 
 from __future__ import annotations
@@ -20,15 +33,24 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import math
+import os
+import re
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 
-from . import _checks, training
+from . import _checks, landscape, nets, training
 from .datasets.spirals import two_spirals
 
-__all__ = ["SIGMAS", "SGD_STEPS", "ADAM_STEP", "SLIDES", "data", "sharp_flat", "records",
-           "table_markdown", "slides_markdown", "ProgressBar", "main"]
+__all__ = ["SIGMAS", "SGD_STEPS", "ADAM_STEP", "SLIDES", "TEST_SET", "data", "test_data",
+           "sharp_flat", "sweep", "measure", "lipschitz_measured", "largest_stable_step",
+           "parse_seeds", "records", "save_npz", "table_markdown", "slides_markdown",
+           "ProgressBar", "main", "STUDY_SETTINGS", "LANDSCAPE_SPANS", "Study",
+           "load_study", "build_study", "save_study", "landscape_grids"]
 
 SIGMAS = (0.01, 0.1, 1.0, 5.0, 10.0)
 #: SGD step per σ: a safe fraction of the largest stable step found (≈ 0.3, 0.3, 0.1, 1.5e-6, 3e-10)
@@ -45,9 +67,21 @@ SLIDES = {
 }
 
 
+#: The held-out test set: ``two_spirals(**TEST_SET)`` (1000 points, noise 0.03, its own seed).
+TEST_SET = {"n": 1000, "turns": 1.5, "noise": 0.03, "seed": 1}
+
+
 def data(n=100, turns=1.5):
     """The training set: two interleaved spirals, no noise."""
     return two_spirals(n, turns=turns)
+
+
+def test_data():
+    """The test set ``two_spirals(1000, noise=0.03, seed=1)``: the same spirals, jittered."""
+    return two_spirals(**TEST_SET)
+
+
+test_data.__test__ = False          # not a pytest test
 
 
 def sgd_step(sigma):
@@ -73,29 +107,111 @@ class ProgressBar:
 
 
 def _normalize(sigmas, adam_step, sgd_steps):
-    sigmas = tuple(float(_checks.positive(s, "sigma")) for s in sigmas)
+    if isinstance(sigmas, (str, bytes)) or np.ndim(sigmas) > 1:
+        raise TypeError(f"sigmas must be a sequence of positive numbers; got {sigmas!r}")
+    sigmas = tuple(float(_checks.positive(s, "sigma")) for s in np.atleast_1d(sigmas))
+    if not sigmas:
+        raise ValueError("sigmas is empty: give at least one initialization scale")
     if len(set(sigmas)) != len(sigmas):
         raise ValueError(f"sigmas must be distinct; got {sigmas}")
     adam_step = float(_checks.positive(adam_step, "adam_step"))
     if sgd_steps is None:
         sgd_steps = tuple(sgd_step(s) for s in sigmas)
-    sgd_steps = tuple(float(_checks.positive(g, "sgd step")) for g in sgd_steps)
+    if isinstance(sgd_steps, (str, bytes)):
+        raise TypeError(f"sgd_steps must be a sequence of positive numbers; got {sgd_steps!r}")
+    sgd_steps = tuple(float(_checks.positive(g, "sgd_steps")) for g in np.atleast_1d(sgd_steps))
     if len(sgd_steps) != len(sigmas):
-        raise ValueError(f"give one SGD step per sigma; got {len(sgd_steps)} for {len(sigmas)}")
+        raise ValueError(f"sgd_steps: give one SGD step per sigma; got {len(sgd_steps)} for "
+                         f"{len(sigmas)}")
     return sigmas, adam_step, sgd_steps
+
+
+def _algorithms(algorithms):
+    """``"adam"`` or a sequence of names -> a tuple of known names, or a clear error."""
+    if isinstance(algorithms, str):
+        algorithms = (algorithms,)
+    try:
+        algorithms = tuple(algorithms)
+    except TypeError:
+        raise TypeError(f"algorithms must be a name or a sequence of names from "
+                        f"{training.ALGORITHMS}; got {algorithms!r}") from None
+    if not algorithms:
+        raise ValueError(f"algorithms is empty: choose from {training.ALGORITHMS}")
+    for a in algorithms:
+        if a not in training.ALGORITHMS:
+            raise ValueError(f"algorithms: unknown algorithm {a!r}; known: "
+                             f"{', '.join(training.ALGORITHMS)}")
+    return tuple(a for a in training.ALGORITHMS if a in algorithms)
+
+
+def _seeds(seeds):
+    if isinstance(seeds, str):
+        return parse_seeds(seeds)
+    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+        seeds = (seeds,)
+    try:
+        seeds = tuple(training.check_seed(s) for s in seeds)
+    except TypeError as exc:
+        if "seed" in str(exc):
+            raise
+        raise TypeError(f"seed must be an integer >= 0 or a sequence of them; got {seeds!r}") from None
+    if not seeds:
+        raise ValueError("seeds is empty: give at least one seed (an integer >= 0)")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be distinct; got {seeds}")
+    return seeds
+
+
+def parse_seeds(text):
+    """``"0-9"`` -> (0, ..., 9); ``"13,21"`` -> (13, 21); ``"0-3,7"`` -> (0, 1, 2, 3, 7).
+
+    >>> parse_seeds("0-3,7")
+    (0, 1, 2, 3, 7)
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"seeds must be a string like '0-9' or '13,21'; got {text!r}")
+    out = []
+    for part in text.split(","):
+        part = part.strip()
+        m = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
+        if not m:
+            raise ValueError(f"seeds must be integers >= 0 or ranges a-b, comma-separated, e.g. "
+                             f"'0-9' or '13,21'; got {text!r} (bad part {part!r})")
+        a, b = int(m.group(1)), int(m.group(2) if m.group(2) is not None else m.group(1))
+        if b < a:
+            raise ValueError(f"seeds: the range {part!r} is empty (write the smaller seed first)")
+        out.extend(range(a, b + 1))
+    if len(set(out)) != len(out):
+        raise ValueError(f"seeds must be distinct; {text!r} repeats some")
+    return tuple(out)
+
+
+def _configs(seeds, sigmas, adam_step, sgd_steps, algorithms):
+    """Per seed: Adam's runs (in the order of sigmas), then SGD's -- the JSON's order."""
+    out = []
+    for k in seeds:
+        if "adam" in algorithms:
+            out += [training.RunConfig(s, "adam", adam_step, seed=k) for s in sigmas]
+        if "sgd" in algorithms:
+            out += [training.RunConfig(s, "sgd", g, seed=k) for s, g in zip(sigmas, sgd_steps)]
+    return out
 
 
 def sharp_flat(seed=0, sigmas=SIGMAS, adam_step=ADAM_STEP, sgd_steps=None, max_epochs=5000,
                algorithms=training.ALGORITHMS, progress=None):
-    """Train the σ experiment (cached: a repeated call with the same arguments returns at once).
+    """Train the σ experiment for one seed (cached: a repeated call returns at once).
 
+    ``algorithms`` is a name (``"adam"``) or a sequence of names from ``("adam", "sgd")``.
     Returns a tuple of :class:`course_utils.training.RunResult`, Adam's runs first (in the order of
-    ``sigmas``), then SGD's. ``progress`` (a callable ``(done, total, epoch)``) is not part of the
-    cache key.
+    ``sigmas``), then SGD's. The results are frozen, with read-only arrays, so the cached copy
+    cannot be changed by a caller. ``progress`` (a callable ``(done, total, epoch)``) is not part
+    of the cache key.
     """
+    seed = training.check_seed(seed)
     sigmas, adam_step, sgd_steps = _normalize(sigmas, adam_step, sgd_steps)
-    algorithms = tuple(algorithms)
-    return _sharp_flat(int(seed), sigmas, adam_step, sgd_steps, int(max_epochs), algorithms,
+    algorithms = _algorithms(algorithms)
+    max_epochs = _checks.positive_int(max_epochs, "max_epochs")
+    return _sharp_flat(seed, sigmas, adam_step, sgd_steps, max_epochs, algorithms,
                        _Progress(progress))
 
 
@@ -115,11 +231,7 @@ class _Progress:
 @functools.lru_cache(maxsize=32)
 def _sharp_flat(seed, sigmas, adam_step, sgd_steps, max_epochs, algorithms, progress):
     X, y = data()
-    configs = []
-    if "adam" in algorithms:
-        configs += [training.RunConfig(s, "adam", adam_step) for s in sigmas]
-    if "sgd" in algorithms:
-        configs += [training.RunConfig(s, "sgd", g) for s, g in zip(sigmas, sgd_steps)]
+    configs = _configs((seed,), sigmas, adam_step, sgd_steps, algorithms)
     return tuple(training.train(configs, X, y, seed=seed, max_epochs=max_epochs,
                                 progress=progress.fn))
 
@@ -127,43 +239,237 @@ def _sharp_flat(seed, sigmas, adam_step, sgd_steps, max_epochs, algorithms, prog
 def cache_clear():
     """Forget every cached sweep."""
     _sharp_flat.cache_clear()
+    _sweep.cache_clear()
 
 
-def records(results):
-    """One JSON-ready dict per run (the fields the CLI's ``--json`` prints)."""
+def sweep(seeds=(0,), sigmas=SIGMAS, adam_step=ADAM_STEP, sgd_steps=None, max_epochs=5000,
+          algorithms=training.ALGORITHMS, progress=None, workers=None):
+    """The σ experiment for many seeds at once (cached, at most 8 sweeps).
+
+    All runs (seeds x algorithms x σ) are trained as rows of batched stacks: the seeds are split
+    over ``workers`` threads (default: 2 for 6 seeds or more on a machine with 2 cores, else 1),
+    each advancing one stack
+    (numpy releases the GIL inside its array operations, so two threads use two cores). A run's
+    result does not depend on which runs share its stack. Returns a tuple of
+    :class:`course_utils.training.RunResult`: per seed (in the order of ``seeds``), Adam's runs then
+    SGD's, each in the order of ``sigmas``.
+
+    ``seeds``: integers >= 0, or a string like ``"0-9"`` or ``"13,21"`` (:func:`parse_seeds`).
+    """
+    seeds = _seeds(seeds)
+    sigmas, adam_step, sgd_steps = _normalize(sigmas, adam_step, sgd_steps)
+    algorithms = _algorithms(algorithms)
+    max_epochs = _checks.positive_int(max_epochs, "max_epochs")
+    if workers is None:     # two stacks only pay off for many seeds (measured: 2 seeds are faster in one)
+        workers = min(2, os.cpu_count() or 1) if len(seeds) >= 6 else 1
+    workers = _checks.positive_int(workers, "workers")
+    return _sweep(seeds, sigmas, adam_step, sgd_steps, max_epochs, algorithms, workers,
+                  _Progress(progress))
+
+
+@functools.lru_cache(maxsize=8)
+def _sweep(seeds, sigmas, adam_step, sgd_steps, max_epochs, algorithms, workers, progress):
+    X, y = data()
+    configs = _configs(seeds, sigmas, adam_step, sgd_steps, algorithms)
+    parts = [list(seeds[w::workers]) for w in range(min(workers, len(seeds)))]
+    lock = threading.Lock()
+    finished = [0] * len(parts)
+
+    def run(w):
+        part = set(parts[w])
+        mine = [c for c in configs if c.seed in part]
+
+        def report(done, total, epoch):
+            if progress.fn is not None:
+                with lock:
+                    finished[w] = done
+                    progress.fn(sum(finished), len(configs), epoch)
+        return mine, training.train(mine, X, y, seed=parts[w][0], max_epochs=max_epochs,
+                                    progress=report)
+
+    if len(parts) == 1:
+        outs = [run(0)]
+    else:
+        with ThreadPoolExecutor(len(parts)) as ex:
+            outs = list(ex.map(run, range(len(parts))))
+    by = {c: r for mine, res in outs for c, r in zip(mine, res)}
+    return tuple(by[c] for c in configs)
+
+
+# ------------------------------------------------------------------------------------ measuring
+def lipschitz_measured(theta, lim=1.2, n=81, X=None, refine=5, spec=None):
+    r"""The largest :math:`\|\nabla_x m(x;\theta)\|_2` over an ``n x n`` grid of
+    :math:`[-\text{lim}, \text{lim}]^2` (and the points ``X``, if given), refined around the
+    ``refine`` best grid points by a 9 x 9 grid of a quarter of the spacing, for every row of theta.
+
+    A ReLU network is piecewise linear in x, so this is a lower bound of its Lipschitz constant on
+    the box that approaches it as the grid gets finer; the bound :math:`L_m` is an upper bound.
+    Returns a float (one theta) or an ``(R,)`` array.
+    """
+    spec = spec or nets.default_spec()
+    theta = spec.check_theta(theta)
+    g = np.linspace(-lim, lim, _checks.positive_int(n, "n"))
+    h = g[1] - g[0] if g.size > 1 else lim
+    G1, G2 = np.meshgrid(g, g)
+    pts = np.stack([G1.ravel(), G2.ravel()], axis=-1)
+    if X is not None:
+        pts = np.concatenate([pts, _checks.as_points(X, "X", 2).reshape(-1, 2)])
+    local = np.linspace(-h / 2, h / 2, 9)
+    L1, L2 = np.meshgrid(local, local)
+    offsets = np.stack([L1.ravel(), L2.ravel()], axis=-1)
     out = []
-    for r in results:
-        out.append({
-            "sigma": r.sigma, "algorithm": r.algorithm, "step": r.config.step,
-            "iterations": r.iterations, "converged": r.converged, "final_loss": r.final_loss,
-            "train_accuracy": r.train_accuracy, "norm_theta0": r.norm_theta0,
-            "norm_theta_end": r.norm_theta_end, "lipschitz_theta0": r.lipschitz_theta0,
-            "lipschitz_end": r.lipschitz_end,
-        })
+    for t in np.atleast_2d(theta):
+        norms = np.linalg.norm(spec.input_gradient(t, pts), axis=-1)
+        best = pts[np.argsort(norms)[-refine:]] if refine else pts[:0]
+        fine = np.clip((best[:, None, :] + offsets[None]).reshape(-1, 2), -lim, lim)
+        extra = np.linalg.norm(spec.input_gradient(t, fine), axis=-1) if fine.size else norms[:0]
+        out.append(max(norms.max(), extra.max(initial=0.0)))
+    out = np.array(out)
+    return float(out[0]) if theta.ndim == 1 else out
+
+
+def measure(result, X=None, y=None, X_test=None, y_test=None, flat_radius=True, spec=None):
+    """The numbers of one run beyond training: a dict with ``test_accuracy``,
+    ``lipschitz_measured``, ``sharpness`` (top Gauss-Newton eigenvalue, :func:`landscape.gauss_newton_top`),
+    ``flat_radius`` and ``flat_radius_filter`` (median :func:`landscape.flat_radius` over 10 plain /
+    filter-normalized directions; None when ``flat_radius=False`` or the run did not reach zero
+    loss). Every value is None for a diverged run.
+    """
+    spec = spec or nets.default_spec()
+    if X is None:
+        X, y = data()
+    if X_test is None:
+        X_test, y_test = test_data()
+    out = dict(test_accuracy=None, lipschitz_measured=None, sharpness=None, flat_radius=None,
+               flat_radius_filter=None)
+    if result.diverged:
+        return out
+    th = result.theta_end
+    out["test_accuracy"] = float(np.mean(np.sign(spec.forward(th, X_test)) == y_test))
+    out["lipschitz_measured"] = lipschitz_measured(th, X=X, spec=spec)
+    out["sharpness"] = landscape.gauss_newton_top(th, X, spec)
+    if flat_radius and result.converged:
+        sh = landscape.sharpness_summary(th, X, y, spec=spec)
+        out["flat_radius"], out["flat_radius_filter"] = sh["radius_plain"], sh["radius_filter"]
     return out
 
 
+def largest_stable_step(sigmas=SIGMAS, seeds=(0,), epochs=20, lo=1e-14, hi=10.0, iters=18):
+    """SGD's largest stable step for every (seed, σ), by bisection on a log scale (all at once).
+
+    A step is *stable* when SGD (the experiment's data, mini-batches and θ0 of that seed) runs
+    ``epochs`` epochs without diverging (:func:`course_utils.training.train`'s flag) and ends
+    with a full training loss no larger than at θ0. Returns ``{(seed, sigma): (stable, unstable)}``,
+    the bracket after ``iters`` halvings of the log interval ``[lo, hi]`` (its width is a factor
+    ``(hi / lo) ** (2 ** -iters)``).
+    """
+    sigmas, _, _ = _normalize(sigmas, ADAM_STEP, None)
+    seeds = _seeds(seeds)
+    X, y = data()
+    keys = [(k, s) for k in seeds for s in sigmas]
+    lo_ = np.full(len(keys), math.log(_checks.positive(lo, "lo")))
+    hi_ = np.full(len(keys), math.log(_checks.positive(hi, "hi")))
+    for _ in range(_checks.positive_int(iters, "iters")):
+        mid = 0.5 * (lo_ + hi_)
+        res = training.train([training.RunConfig(s, "sgd", float(np.exp(g)), seed=k)
+                              for (k, s), g in zip(keys, mid)], X, y, max_epochs=epochs)
+        ok = np.array([(not r.diverged) and r.history["loss"][-1] <= r.history["loss"][0]
+                       for r in res])
+        lo_ = np.where(ok, mid, lo_)
+        hi_ = np.where(ok, hi_, mid)
+    return {key: (float(np.exp(a)), float(np.exp(b))) for key, a, b in zip(keys, lo_, hi_)}
+
+
+# ------------------------------------------------------------------------------------ output
+def _finite(x):
+    """A JSON-safe number: NaN and infinities become None (JSON null)."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def records(results, metrics=None):
+    """One JSON-ready dict per run (the fields the CLI's ``--json`` prints); NaN becomes None.
+
+    ``metrics``: optional list of dicts from :func:`measure`, one per result.
+    """
+    out = []
+    for k, r in enumerate(results):
+        rec = {
+            "seed": r.seed, "sigma": r.sigma, "algorithm": r.algorithm, "step": r.config.step,
+            "iterations": r.iterations, "epochs": r.epochs, "converged": r.converged,
+            "diverged": r.diverged, "final_loss": _finite(r.final_loss),
+            "train_accuracy": _finite(r.train_accuracy),
+            "norm_theta0": _finite(r.norm_theta0), "norm_theta_end": _finite(r.norm_theta_end),
+            "lipschitz_theta0": _finite(r.lipschitz_theta0), "lipschitz_end": _finite(r.lipschitz_end),
+        }
+        if metrics is not None:
+            rec.update({key: _finite(v) for key, v in metrics[k].items()})
+            rec["sharpness_kind"] = "gauss_newton_top_eigenvalue"
+        out.append(rec)
+    return out
+
+
+def save_npz(path, results):
+    """Write ``theta_end`` (runs x P) with ``seed``, ``sigma``, ``algorithm``, ``step`` and
+    ``diverged`` arrays, in the order of ``results`` (the JSON's order)."""
+    np.savez_compressed(
+        path, theta_end=np.stack([r.theta_end for r in results]),
+        seed=np.array([r.seed for r in results]), sigma=np.array([r.sigma for r in results]),
+        algorithm=np.array([r.algorithm for r in results]),
+        step=np.array([r.config.step for r in results]),
+        diverged=np.array([r.diverged for r in results]))
+
+
 def _sci(x):
+    if not math.isfinite(x):
+        return "–"
     m, e = f"{x:.1e}".split("e")
     return f"{m}e{int(e)}"
 
 
-def table_markdown(results):
-    """The conclusions table as markdown, at the slides' layout and a run-to-run stable precision."""
-    by = {(r.sigma, r.algorithm): r for r in results}
+def table_markdown(results, metrics=None):
+    """The conclusions table as markdown, at the slides' layout and a run-to-run stable precision.
+
+    Several seeds: one row per (seed, σ) with a seed column. With ``metrics`` (from :func:`measure`)
+    the test accuracies are added. A diverged run shows ``diverged``.
+    """
+    seeds = sorted({r.seed for r in results})
+    many = len(seeds) > 1
+    by = {(r.seed, r.sigma, r.algorithm): k for k, r in enumerate(results)}
     sigmas = sorted({r.sigma for r in results})
-    lines = ["| σ | Adam ‖θ0‖ | Adam ‖θend‖ | Adam L_m | SGD ‖θ0‖ | SGD ‖θend‖ | SGD L_m |",
-             "|---|---|---|---|---|---|---|"]
-    for s in sigmas:
-        cells = [f"{s:g}"]
-        for alg in ("adam", "sgd"):
-            r = by.get((s, alg))
-            if r is None:
-                cells += ["–"] * 3
-            else:
+    head = ["σ", "Adam ‖θ0‖", "Adam ‖θend‖", "Adam L_m", "SGD ‖θ0‖", "SGD ‖θend‖", "SGD L_m"]
+    if metrics is not None:
+        head += ["Adam test acc.", "SGD test acc."]
+    if many:
+        head = ["seed"] + head
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for k in seeds:
+        for s in sigmas:
+            cells = ([str(k)] if many else []) + [f"{s:g}"]
+            acc = []
+            for alg in ("adam", "sgd"):
+                i = by.get((k, s, alg))
+                if i is None:
+                    cells += ["–"] * 3
+                    acc.append("–")
+                    continue
+                r = results[i]
+                if r.diverged:
+                    cells += [f"{r.norm_theta0:.3g}", "diverged", "–"]
+                    acc.append("–")
+                    continue
                 end = f"{r.norm_theta_end:.3g}" if r.converged else f"{r.norm_theta_end:.3g} (not 0)"
                 cells += [f"{r.norm_theta0:.3g}", end, _sci(r.lipschitz_end)]
-        lines.append("| " + " | ".join(cells) + " |")
+                a = None if metrics is None else metrics[i]["test_accuracy"]
+                acc.append("–" if a is None else f"{100 * a:.1f} %")
+            if metrics is not None:
+                cells += acc
+            lines.append("| " + " | ".join(cells) + " |")
+    n_div = sum(r.diverged for r in results)
+    if n_div:
+        lines.append(f"\n{n_div} of {len(results)} runs diverged (left out of any statistic).")
     return "\n".join(lines)
 
 
@@ -180,33 +486,313 @@ def slides_markdown():
     return "\n".join(lines)
 
 
+# ------------------------------------------------------------------------------------ the study
+#: Where the shipped study lives (``make study`` regenerates it): JSON records + npz arrays.
+STUDY_DIR = Path(__file__).resolve().parent / "data"
+STUDY_NAME = "sharp_flat_study"
+STUDY_SEEDS = tuple(range(10))
+#: The settings of the study: (name, Adam step, SGD steps per σ). "main" is the lecture's setting;
+#: the others probe the sensitivity to Adam's step and to SGD's (the notebook's open exercise).
+STUDY_SETTINGS = (
+    ("main", ADAM_STEP, tuple(SGD_STEPS[s] for s in SIGMAS)),
+    ("adam 1e-3", 1e-3, tuple(SGD_STEPS[s] for s in SIGMAS)),
+    ("adam 3e-3", 3e-3, tuple(SGD_STEPS[s] for s in SIGMAS)),
+    ("sgd near limit", ADAM_STEP, (0.3, 0.3, 0.1, 1.5e-6, 3e-10)),
+)
+#: Half-width of the landscape grids per kind of direction (the app and the notebook use these).
+LANDSCAPE_SPANS = {"plain": 1.0, "filter": 0.05}
+LANDSCAPE_N = 51
+
+
+def landscape_grids(theta_sgd, theta_adam, kind="plain", span=None, n=LANDSCAPE_N, seed=0):
+    """Loss grids around two end points on the *same* plain directions (or each one's own
+    filter-normalized versions of the same draws): ``(ab, {"sgd": Z, "adam": Z})``, Z ``(n, n)``."""
+    X, y = data()
+    span = LANDSCAPE_SPANS[kind] if span is None else _checks.positive(span, "span")
+    ab = np.linspace(-span, span, _checks.positive_int(n, "n"))
+    out = {}
+    for alg, th in (("sgd", theta_sgd), ("adam", theta_adam)):
+        d1, d2 = landscape.directions(th, seed=seed, kind=kind)
+        out[alg] = landscape.loss_grid(th, d1, d2, X, y, ab, ab)
+    return ab, out
+
+
+def build_study(seeds=STUDY_SEEDS, settings=STUDY_SETTINGS, progress=None, workers=None,
+                log=print):
+    """Train and measure the whole study; returns ``(meta, arrays)`` for :func:`save_study`.
+
+    ``meta["records"]``: one record per run (:func:`records` fields + :func:`measure`'s, and the
+    ``setting`` name and the share of a 21 x 21 plain landscape grid with loss 0). ``arrays``:
+    ``theta_end`` of every seed-``seeds[0]`` run, the L_m histories of those runs, the landscape
+    grids of the main setting and the largest stable SGD steps.
+    """
+    import time
+    seeds = _seeds(seeds)
+    X, y = data()
+    Xt, yt = test_data()
+    meta = {"seeds": list(seeds), "sigmas": list(SIGMAS), "test_set": TEST_SET,
+            "settings": [{"name": n, "adam_step": a, "sgd_steps": list(g)} for n, a, g in settings],
+            "sharpness_kind": "gauss_newton_top_eigenvalue", "records": [], "timings": {}}
+    arrays = {"theta_rows": [], "theta_end": [], "hist": {}}
+    for name, adam_step, sgd_steps in settings:
+        t0 = time.perf_counter()
+        res = sweep(seeds, SIGMAS, adam_step, sgd_steps, progress=progress, workers=workers)
+        t1 = time.perf_counter()
+        mets = [measure(r, X, y, Xt, yt, flat_radius=(name == "main") and r.converged) for r in res]
+        recs = records(res, mets)
+        by = {(r.seed, r.sigma, r.algorithm): r for r in res}
+        for rec, r in zip(recs, res):
+            rec["setting"] = name
+            rec["landscape_zero_fraction"] = None
+            if name == "main" and r.converged:
+                d1, d2 = landscape.directions(r.theta_end, seed=0)
+                ab = np.linspace(-1, 1, 21)
+                rec["landscape_zero_fraction"] = float(np.mean(
+                    landscape.loss_grid(r.theta_end, d1, d2, X, y, ab, ab) == 0))
+            if r.seed == seeds[0]:
+                key = f"{name}|{r.sigma:g}|{r.algorithm}"
+                arrays["theta_rows"].append(key)
+                arrays["theta_end"].append(r.theta_end)
+                arrays["hist"][key] = (r.history["lipschitz_epoch"], r.history["lipschitz"])
+        meta["records"] += recs
+        meta["timings"][name] = {"train_s": round(t1 - t0, 1),
+                                 "measure_s": round(time.perf_counter() - t1, 1)}
+        log(f"{name}: {len(res)} runs trained in {t1 - t0:.1f} s, measured in "
+            f"{time.perf_counter() - t1:.1f} s")
+        if name == "main":
+            main_by = by
+    t0 = time.perf_counter()
+    stable = largest_stable_step(SIGMAS, seeds)
+    meta["stable_sgd_step"] = [{"seed": k, "sigma": s, "stable": a, "unstable": b}
+                               for (k, s), (a, b) in stable.items()]
+    log(f"largest stable SGD steps (bisection): {time.perf_counter() - t0:.1f} s")
+    t0 = time.perf_counter()
+    grids = {}
+    for s in SIGMAS:
+        for kind in LANDSCAPE_SPANS:
+            ab, Z = landscape_grids(main_by[(seeds[0], s, "sgd")].theta_end,
+                                    main_by[(seeds[0], s, "adam")].theta_end, kind)
+            for alg in Z:
+                grids[f"{s:g}|{kind}|{alg}"] = Z[alg]
+    arrays["grids"] = grids
+    meta["landscape"] = {"spans": LANDSCAPE_SPANS, "n": LANDSCAPE_N, "seed": seeds[0],
+                         "directions_seed": 0}
+    log(f"landscape grids: {time.perf_counter() - t0:.1f} s")
+    return meta, arrays
+
+
+def save_study(meta, arrays, directory=None):
+    """Write ``<directory>/sharp_flat_study.json`` and ``.npz`` (default: the package's data)."""
+    directory = Path(directory) if directory is not None else STUDY_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    keys = list(arrays["hist"])
+    theta = np.stack(arrays["theta_end"])
+    np.savez_compressed(
+        directory / f"{STUDY_NAME}.npz",
+        theta_rows=np.array(arrays["theta_rows"]), theta_end=np.stack(arrays["theta_end"]),
+        hist_keys=np.array(keys),
+        hist_len=np.array([len(arrays["hist"][k][0]) for k in keys]),
+        hist_epoch=np.concatenate([arrays["hist"][k][0] for k in keys]),
+        hist_lipschitz=np.concatenate([arrays["hist"][k][1] for k in keys]),
+        grid_keys=np.array(list(arrays["grids"])),
+        grids=np.stack(list(arrays["grids"].values())),
+        **decision_arrays(theta))
+    with open(directory / f"{STUDY_NAME}.json", "w") as fh:
+        json.dump(meta, fh, indent=0, allow_nan=False)
+        fh.write("\n")
+    return directory
+
+
+#: The decision-region grids stored with the study: ``n x n`` points over ``[-lim, lim]^2``.
+DECISION_GRID = {"n": 161, "lim": 1.15}
+
+
+def decision_arrays(theta_end):
+    """``decision_bits``: the sign of m(x) > 0 on the DECISION_GRID for every row of ``theta_end``,
+    packed 8 points a byte (``np.packbits``), with ``decision_n`` and ``decision_lim``."""
+    n, lim = DECISION_GRID["n"], DECISION_GRID["lim"]
+    g = np.linspace(-lim, lim, n)
+    G1, G2 = np.meshgrid(g, g)
+    pts = np.stack([G1.ravel(), G2.ravel()], axis=-1)
+    spec = nets.default_spec()
+    signs = np.stack([spec.forward(t, pts) > 0 for t in np.atleast_2d(theta_end)])
+    return {"decision_bits": np.packbits(signs, axis=-1), "decision_n": np.array(n),
+            "decision_lim": np.array(lim)}
+
+
+class Study:
+    """The shipped study, loaded once (:func:`load_study`).
+
+    * ``records``: a list of dicts, one per run (seed, setting, σ, algorithm and every measured
+      number); :meth:`values` collects one field over seeds as an array.
+    * :meth:`results`: the seed-0 runs of a setting as :class:`course_utils.training.RunResult`
+      (θ_end and L_m history as stored; θ0 recomputed from the seed), in :func:`sharp_flat`'s order.
+    * :meth:`grid`: the stored landscape grids of the main setting.
+    """
+
+    def __init__(self, meta, npz):
+        self.meta = meta
+        self.records = meta["records"]
+        self.seeds = tuple(meta["seeds"])
+        self.sigmas = tuple(meta["sigmas"])
+        self.settings = {d["name"]: d for d in meta["settings"]}
+        self.stable_sgd_step = {(d["seed"], d["sigma"]): (d["stable"], d["unstable"])
+                                for d in meta["stable_sgd_step"]}
+        self._theta = dict(zip(npz["theta_rows"].tolist(), npz["theta_end"]))
+        ends = np.cumsum(npz["hist_len"])
+        self._hist = {k: (npz["hist_epoch"][e - n:e], npz["hist_lipschitz"][e - n:e])
+                      for k, n, e in zip(npz["hist_keys"].tolist(), npz["hist_len"], ends)}
+        self._grids = dict(zip(npz["grid_keys"].tolist(), npz["grids"]))
+        self._decision = {}
+        if "decision_bits" in npz:
+            n = int(npz["decision_n"])
+            self.decision_grid = {"n": n, "lim": float(npz["decision_lim"])}
+            for key, bits in zip(npz["theta_rows"].tolist(), npz["decision_bits"]):
+                self._decision[key] = np.unpackbits(bits, count=n * n).reshape(n, n).astype(bool)
+        else:
+            self.decision_grid = None
+        self._by = {(r["setting"], r["seed"], r["sigma"], r["algorithm"]): r for r in self.records}
+        for a in list(self._theta.values()) + list(self._grids.values()) + list(self._decision.values()):
+            a.flags.writeable = False
+
+    def record(self, sigma, algorithm, seed=0, setting="main"):
+        return self._by[(setting, seed, float(sigma), algorithm)]
+
+    def values(self, field, sigma, algorithm, setting="main"):
+        """``field`` of every seed's run, an array over :attr:`seeds` (None -> NaN)."""
+        out = [self._by[(setting, k, float(sigma), algorithm)][field] for k in self.seeds]
+        return np.array([np.nan if v is None else v for v in out], dtype=float)
+
+    def has_results(self, seed=0, adam_step=ADAM_STEP, setting=None):
+        setting = setting or self.setting_of(adam_step)
+        return seed == self.seeds[0] and setting is not None and \
+            f"{setting}|{self.sigmas[0]:g}|adam" in self._theta
+
+    def setting_of(self, adam_step, sgd_steps=None):
+        for name, d in self.settings.items():
+            if math.isclose(d["adam_step"], adam_step, rel_tol=1e-9) and (
+                    sgd_steps is None and name in ("main", "adam 1e-3", "adam 3e-3") or
+                    sgd_steps is not None and np.allclose(d["sgd_steps"], sgd_steps, rtol=1e-9)):
+                return name
+        return None
+
+    def results(self, setting="main", algorithms=training.ALGORITHMS):
+        """The stored runs of seed ``seeds[0]`` as RunResult objects, Adam's first, then SGD's."""
+        seed = self.seeds[0]
+        th0 = nets.init_theta(np.array(self.sigmas), np.random.default_rng(seed))
+        out = []
+        for alg in _algorithms(algorithms):
+            for k, s in enumerate(self.sigmas):
+                rec = self.record(s, alg, seed, setting)
+                key = f"{setting}|{s:g}|{alg}"
+                ep, lip = self._hist[key]
+                out.append(training.RunResult(
+                    config=training.RunConfig(s, alg, rec["step"], seed=seed), theta0=th0[k],
+                    theta_end=self._theta[key], iterations=rec["iterations"], epochs=rec["epochs"],
+                    converged=rec["converged"], diverged=rec["diverged"],
+                    final_loss=rec["final_loss"], train_accuracy=rec["train_accuracy"],
+                    lipschitz_theta0=rec["lipschitz_theta0"], lipschitz_end=rec["lipschitz_end"],
+                    history={"lipschitz_epoch": ep, "lipschitz": lip}, seed=seed))
+        return tuple(out)
+
+    def decision(self, sigma, algorithm, setting="main"):
+        """The sign of the stored seed-0 run's m(x) on :attr:`decision_grid`: ``n x n`` values ±1
+        (rows follow x2, like :func:`course_utils.plots.classifiers.decision_values`), or None."""
+        signs = self._decision.get(f"{setting}|{float(sigma):g}|{algorithm}")
+        return None if signs is None else np.where(signs, 1.0, -1.0)
+
+    def grid(self, sigma, kind):
+        """``(ab, {"sgd": Z, "adam": Z})``: the stored landscape grids around the seed-0 end points."""
+        span, n = self.meta["landscape"]["spans"][kind], self.meta["landscape"]["n"]
+        ab = np.linspace(-span, span, n)
+        return ab, {alg: self._grids[f"{float(sigma):g}|{kind}|{alg}"] for alg in ("sgd", "adam")}
+
+
+@functools.lru_cache(maxsize=2)
+def load_study(directory=None):
+    """The study shipped with the package (``course_utils/data/sharp_flat_study.{json,npz}``),
+    made by ``make study``; loaded once. Raises FileNotFoundError naming ``make study`` if absent."""
+    directory = Path(directory) if directory is not None else STUDY_DIR
+    js, nz = directory / f"{STUDY_NAME}.json", directory / f"{STUDY_NAME}.npz"
+    if not (js.exists() and nz.exists()):
+        raise FileNotFoundError(f"the study {js.with_suffix('')}.{{json,npz}} is missing: "
+                                f"run `make study` to build it")
+    with open(js) as fh:
+        meta = json.load(fh)
+    with np.load(nz) as npz:
+        return Study(meta, {k: npz[k] for k in npz.files})
+
+
+def _numbers(text, name):
+    try:
+        return tuple(float(s) for s in text.split(",") if s.strip())
+    except ValueError:
+        raise ValueError(f"{name} must be comma-separated numbers; got {text!r}") from None
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m course_utils.experiments",
                                      description="Experiments of the course.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("sharp-flat", help="the σ experiment: Adam vs SGD on a 17-layer residual net")
-    p.add_argument("--seed", type=int, default=0)
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--seed", default=None, help="one seed, an integer >= 0 (default 0)")
+    group.add_argument("--seeds", default=None,
+                       help="several seeds: '0-9', '13,21' or '0-3,7' (trained together)")
     p.add_argument("--sigmas", default=",".join(f"{s:g}" for s in SIGMAS),
                    help="comma-separated initialization scales (default %(default)s)")
     p.add_argument("--adam-step", type=float, default=ADAM_STEP)
+    p.add_argument("--sgd-steps", default=None,
+                   help="comma-separated SGD steps, one per sigma (default: "
+                        + ",".join(f"{sgd_step(s):g}" for s in SIGMAS) + ")")
     p.add_argument("--max-epochs", type=int, default=5000,
                    help="cap on epochs per run (a small value gives a quick, unconverged run)")
-    p.add_argument("--json", action="store_true", help="print one JSON record per run")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON record per run, with test accuracy, measured Lipschitz "
+                        "constant, sharpness and flat radius")
+    p.add_argument("--save", metavar="FILE.npz", default=None,
+                   help="write theta_end (runs x P) with seed, sigma, algorithm arrays")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    b = sub.add_parser("build-study", help="train and measure the shipped study (make study)")
+    b.add_argument("--out", default=None, help="directory (default: the package's data folder)")
+    b.add_argument("--seeds", default="0-9")
     args = parser.parse_args(argv)
+    if args.command == "build-study":
+        meta, arrays = build_study(parse_seeds(args.seeds))
+        where = save_study(meta, arrays, args.out)
+        print(f"wrote {where / STUDY_NAME}.json and .npz")
+        return 0
     try:
-        sigmas = tuple(float(s) for s in args.sigmas.split(",") if s.strip())
-    except ValueError:
-        parser.error(f"--sigmas must be comma-separated numbers; got {args.sigmas!r}")
-    try:
-        results = sharp_flat(args.seed, sigmas, args.adam_step, max_epochs=args.max_epochs,
-                             progress=None if args.quiet else ProgressBar())
-    except ValueError as exc:
+        if args.seeds is not None:
+            seeds = parse_seeds(args.seeds)
+        elif args.seed is not None:
+            if not re.fullmatch(r"\s*\d+\s*", args.seed):
+                raise ValueError(f"--seed must be an integer >= 0; got {args.seed!r}")
+            seeds = (int(args.seed),)
+        else:
+            seeds = (0,)
+        sigmas = _numbers(args.sigmas, "--sigmas")
+        sgd_steps = None if args.sgd_steps is None else _numbers(args.sgd_steps, "--sgd-steps")
+        results = sweep(seeds, sigmas, args.adam_step, sgd_steps, max_epochs=args.max_epochs,
+                        progress=None if args.quiet else ProgressBar())
+    except (TypeError, ValueError) as exc:
         parser.error(str(exc))
+    metrics = None
     if args.json:
-        print(json.dumps(records(results), indent=1))
-    else:
-        print(table_markdown(results))
+        metrics = [measure(r, flat_radius=r.converged) for r in results]
+    if args.save:
+        save_npz(args.save, results)
+    try:
+        if args.json:
+            print(json.dumps(records(results, metrics), indent=1, allow_nan=False))
+        else:
+            print(table_markdown(results))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader (e.g. `| head`) left early: stop quietly, without a traceback
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     return 0
 
 

@@ -10,44 +10,76 @@ mini-batch for the whole stack. The optimizers are the package's ``(init, update
 run, an ``(R, 1)`` array. A run that reaches zero training loss (checked on the full data once per
 epoch) leaves its stack, so the stack shrinks as runs finish.
 
-Every run sees the same mini-batches in the same order (one permutation of the data per epoch,
-seeded), whichever stack it is in, so the result of a run does not depend on which other runs
-were trained with it (``tests/test_training.py`` checks this to 1e-10).
+Runs may have different seeds (``RunConfig(..., seed=s)``): a seed fixes a run's initialization
+and its mini-batch order, and runs of several seeds still advance in one stack (each row then
+gathers its own mini-batch). Every run with seed s sees the same mini-batches in the same order
+(one permutation of the data per epoch from ``np.random.default_rng(s + 1)``), whichever stack it
+is in, so the result of a run does not depend on which other runs were trained with it
+(``tests/test_training.py`` checks this to 1e-10).
+
+A run that blows up (parameters or loss not finite, or ``||theta|| > blowup``) or is stuck with
+a dead first layer (constant output) leaves the stack flagged ``diverged``; the other
+runs go on. :func:`train` never raises because of a diverging run.
 
 This module imports neither matplotlib nor ipywidgets.
 """
 
 from __future__ import annotations
 
+import numbers
+import types
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import _checks, nets, optimizers
 
-__all__ = ["RunConfig", "RunResult", "train", "make_optimizer", "ALGORITHMS"]
+__all__ = ["RunConfig", "RunResult", "train", "make_optimizer", "check_seed", "ALGORITHMS"]
 
 ALGORITHMS = ("adam", "sgd")
 
 
+def check_seed(seed, name="seed"):
+    """A seed is an integer >= 0 (Python or numpy int, not a bool, a float or a string)."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= 0; got {seed!r} ({type(seed).__name__})")
+    if seed < 0:
+        raise ValueError(f"{name} must be an integer >= 0; got {seed!r}")
+    return int(seed)
+
+
 @dataclass(frozen=True)
 class RunConfig:
-    """One training run: initialization scale σ, algorithm (``"adam"`` or ``"sgd"``), step size γ."""
+    """One training run: initialization scale σ, algorithm (``"adam"`` or ``"sgd"``), step size γ,
+    and optionally its own seed (``None``: the ``seed`` given to :func:`train`)."""
 
     sigma: float
     algorithm: str
     step: float
+    seed: int | None = None
 
     def __post_init__(self):
         _checks.positive(self.sigma, "sigma")
         _checks.positive(self.step, "step")
-        if self.algorithm not in ALGORITHMS:
+        if not isinstance(self.algorithm, str) or self.algorithm not in ALGORITHMS:
             raise ValueError(f"algorithm must be one of {ALGORITHMS}; got {self.algorithm!r}")
+        if self.seed is not None:
+            object.__setattr__(self, "seed", check_seed(self.seed))
 
 
-@dataclass
+def _readonly(a):
+    a = np.array(a, copy=True)
+    a.flags.writeable = False
+    return a
+
+
+@dataclass(frozen=True)
 class RunResult:
-    """What a run produced. ``history`` holds per-epoch arrays (see :func:`train`)."""
+    """What a run produced. ``history`` holds per-epoch arrays (see :func:`train`).
+
+    Frozen: its arrays are read-only and ``history`` is a read-only mapping, so a result shared
+    through a cache cannot be corrupted by a caller (copy an array to change it).
+    """
 
     config: RunConfig
     theta0: np.ndarray
@@ -61,6 +93,13 @@ class RunResult:
     lipschitz_theta0: float
     lipschitz_end: float
     history: dict = field(default_factory=dict, repr=False)
+    seed: int = 0
+
+    def __post_init__(self):
+        object.__setattr__(self, "theta0", _readonly(self.theta0))
+        object.__setattr__(self, "theta_end", _readonly(self.theta_end))
+        object.__setattr__(self, "history", types.MappingProxyType(
+            {k: _readonly(v) for k, v in dict(self.history).items()}))
 
     @property
     def sigma(self):
@@ -88,34 +127,86 @@ def make_optimizer(algorithm, steps, b_m=0.9, b_v=0.999, eps=1e-8):
     raise ValueError(f"algorithm must be one of {ALGORITHMS}; got {algorithm!r}")
 
 
-def _take(state, keep, R):
-    """Keep the rows ``keep`` of every per-run array in an optimizer state."""
-    return state._replace(**{
-        name: value[keep] for name, value in state._asdict().items()
-        if isinstance(value, np.ndarray) and value.ndim == 2 and value.shape[0] == R
-    })
+class _InPlaceAdam:
+    """:func:`course_utils.optimizers.adam` for a block of rows, updating ``theta`` in place.
+
+    The same arithmetic in the same order as the package's ``adam(...).update`` (so the same
+    numbers; ``tests/test_training.py`` compares them), but without allocating new ``(R, P)``
+    arrays for every temporary: rows are processed a few at a time in cache-sized buffers.
+    """
+
+    ROWS = 8
+
+    def __init__(self, steps, b_m, b_v, eps, P):
+        self.gamma = np.asarray(steps, dtype=float).reshape(-1, 1)
+        self.b_m, self.b_v, self.eps = b_m, b_v, eps
+        self.k = 0
+        self.m = np.zeros((self.gamma.shape[0], P))
+        self.v = np.zeros((self.gamma.shape[0], P))
+        self._t1 = np.empty((self.ROWS, P))
+        self._t2 = np.empty((self.ROWS, P))
+
+    def apply(self, theta, grad):
+        self.k += 1
+        c1, c2 = 1.0 - self.b_m ** self.k, 1.0 - self.b_v ** self.k
+        for s in range(0, theta.shape[0], self.ROWS):
+            e = min(s + self.ROWS, theta.shape[0])
+            g, m, v = grad[s:e], self.m[s:e], self.v[s:e]
+            t1, t2 = self._t1[:e - s], self._t2[:e - s]
+            m *= self.b_m                                          # m = b_m m + (1 - b_m) g
+            np.multiply(g, 1.0 - self.b_m, out=t1)
+            m += t1
+            v *= self.b_v                                          # v = b_v v + (1 - b_v) g g
+            np.multiply(g, 1.0 - self.b_v, out=t1)
+            t1 *= g
+            v += t1
+            np.divide(v, c2, out=t1)                               # h = sqrt(v / c2) + eps
+            np.sqrt(t1, out=t1)
+            t1 += self.eps
+            np.divide(m, c1, out=t2)                               # step = -gamma (m / c1) / h
+            t2 *= -self.gamma[s:e]
+            t2 /= t1
+            theta[s:e] += t2
+
+    def take(self, keep):
+        self.gamma, self.m, self.v = self.gamma[keep], self.m[keep], self.v[keep]
+
+
+class _InPlaceSGD:
+    """:func:`course_utils.optimizers.gd` for a block of rows: ``theta += (-gamma) g`` in place."""
+
+    def __init__(self, steps, P):
+        self.gamma = np.asarray(steps, dtype=float).reshape(-1, 1)
+        self._t = np.empty((self.gamma.shape[0], P))
+
+    def apply(self, theta, grad):
+        t = self._t[:theta.shape[0]]
+        np.multiply(grad, -self.gamma, out=t)
+        theta += t
+
+    def take(self, keep):
+        self.gamma = self.gamma[keep]
 
 
 class _Stack:
     """All live runs in one ``(R, P)`` array, sorted by optimizer: one batched forward/backward
-    pass per mini-batch for every run, then one batched update per optimizer group (a contiguous
-    block of rows, so its parameters and gradients are views, not copies)."""
+    pass per mini-batch for every run, then one batched in-place update per optimizer group (a
+    contiguous block of rows, so its parameters and gradients are views, not copies)."""
 
     def __init__(self, spec, configs, idx, theta0, adam_kwargs):
         order = sorted(idx, key=lambda r: ALGORITHMS.index(configs[r].algorithm))
         self.spec = spec
         self.idx = np.asarray(order, dtype=int)
         self.algs = np.array([configs[r].algorithm for r in order])
-        self.steps = np.array([configs[r].step for r in order], dtype=float)
-        self.kw = adam_kwargs
+        steps = np.array([configs[r].step for r in order], dtype=float)
         self.theta = np.ascontiguousarray(theta0[order])
         self.groups = []
         for alg in ALGORITHMS:
             rows = np.flatnonzero(self.algs == alg)
             if rows.size:
-                opt = make_optimizer(alg, self.steps[rows, None], **(self.kw if alg == "adam" else {}))
-                sl = slice(rows[0], rows[-1] + 1)
-                self.groups.append([alg, sl, opt, opt.init(self.theta[sl])])
+                opt = (_InPlaceAdam(steps[rows], P=spec.size, **adam_kwargs) if alg == "adam"
+                       else _InPlaceSGD(steps[rows], spec.size))
+                self.groups.append([slice(rows[0], rows[-1] + 1), opt])
         self._bind()
 
     def _bind(self):
@@ -124,26 +215,23 @@ class _Stack:
         self.gblocks = self.spec.blocks(self.grad)
 
     def step(self, Xa, y):
+        """One mini-batch step: ``Xa`` ``(B, n0 + 1)`` and ``y`` ``(B,)`` shared by all rows, or
+        ``(R, B, n0 + 1)`` and ``(R, B)``, one batch per row."""
         self.spec._loss_and_grad(self.blocks, Xa, y, self.gblocks)
-        for g in self.groups:
-            _, sl, opt, state = g
-            step, g[3] = opt.update(self.grad[sl], state, self.theta[sl])
-            self.theta[sl] += step
+        for sl, opt in self.groups:
+            opt.apply(self.theta[sl], self.grad[sl])
 
     def keep(self, mask):
         groups = []
-        for alg, sl, opt, state in self.groups:
+        for sl, opt in self.groups:
             sub = mask[sl]
             if not sub.any():
                 continue
-            state = _take(state, sub, sub.size)
+            opt.take(sub)
             start = int(np.sum(mask[:sl.start]))
-            new_sl = slice(start, start + int(sub.sum()))
-            steps = self.steps[sl][sub]
-            opt = make_optimizer(alg, steps[:, None], **(self.kw if alg == "adam" else {}))
-            groups.append([alg, new_sl, opt, state])
+            groups.append([slice(start, start + int(sub.sum())), opt])
         self.groups = groups
-        self.idx, self.algs, self.steps = self.idx[mask], self.algs[mask], self.steps[mask]
+        self.idx, self.algs = self.idx[mask], self.algs[mask]
         self.theta = np.ascontiguousarray(self.theta[mask])
         self._bind()
 
@@ -156,21 +244,26 @@ def _record_epochs(max_epochs, points=30):
 
 def train(configs, X, y, *, seed=0, batch_size=20, max_epochs=5000, theta0=None, spec=None,
           b_m=0.9, b_v=0.999, eps=1e-8, blowup=1e30, progress=None):
-    r"""Train every configuration to zero training hinge loss, all runs of one optimizer batched.
+    r"""Train every configuration to zero training hinge loss, all runs batched in one stack.
 
     Parameters
     ----------
-    configs : sequence of :class:`RunConfig` (or ``(sigma, algorithm, step)`` tuples)
+    configs : sequence of :class:`RunConfig` (or ``(sigma, algorithm, step[, seed])`` tuples)
     X, y : the training data, ``(N, 2)`` and ``(N,)`` with labels ±1
-    seed : int
-        Seeds both the initialization (:func:`course_utils.nets.init_theta`: every run with the
-        same σ starts from the same θ0, and all σ share the same random directions) and the
-        mini-batch order (``np.random.default_rng(seed + 1)``, one permutation per epoch).
+    seed : int >= 0
+        The seed of every config whose own ``seed`` is None. A run's seed s fixes its
+        initialization (:func:`course_utils.nets.init_theta` with ``np.random.default_rng(s)``:
+        runs with the same s and σ start from the same θ0, and all σ share the same random
+        directions) and its mini-batch order (``np.random.default_rng(s + 1)``, one permutation per
+        epoch). Runs with different seeds are trained in the same stack.
     batch_size : mini-batch size; the N points are split into ``ceil(N / batch_size)`` batches
     max_epochs : cap on the number of epochs of a run that never reaches zero loss
     theta0 : optional ``(R, P)`` starting points (one per config) instead of the σ initialization
     b_m, b_v, eps : Adam's parameters
-    blowup : a run whose parameter norm exceeds this (or is not finite) stops as diverged
+    blowup : a run whose parameter norm exceeds this, whose loss or parameters are not finite,
+        or whose first layer is dead (no relu active on any training point while the loss is > 0:
+        the output is then constant in x and can never reach zero loss) stops and is flagged
+        ``diverged``; the other runs go on
     progress : optional callable ``(finished, total, epoch)`` called after every epoch
 
     Returns
@@ -178,9 +271,22 @@ def train(configs, X, y, *, seed=0, batch_size=20, max_epochs=5000, theta0=None,
     list of :class:`RunResult`, in the order of ``configs``. ``history`` holds ``epoch``,
     ``loss`` (full-batch hinge loss after the epoch) and ``norm`` (``||theta||_2``) for every
     epoch, and ``lipschitz_epoch`` / ``lipschitz`` at roughly geometrically spaced epochs (and the
-    last one). Epoch 0 is the initialization.
+    last one). Epoch 0 is the initialization. A diverged run has ``diverged=True``,
+    ``converged=False`` and NaN for ``train_accuracy`` and ``lipschitz_end``.
+
+    Example
+    -------
+    >>> from course_utils.datasets.spirals import two_spirals
+    >>> X, y = two_spirals(20)
+    >>> small = nets.NetSpec((2, 8, 8, 1))
+    >>> res = train([(1.0, "sgd", 0.1), (1e6, "sgd", 0.1)], X, y, max_epochs=3, spec=small)
+    >>> [r.diverged for r in res]
+    [False, True]
     """
     spec = spec or nets.default_spec()
+    seed = check_seed(seed)
+    if isinstance(configs, (RunConfig, str)) or not hasattr(configs, "__iter__"):
+        raise TypeError("configs must be a sequence of RunConfig(sigma, algorithm, step[, seed])")
     configs = [c if isinstance(c, RunConfig) else RunConfig(*c) for c in configs]
     if not configs:
         raise ValueError("configs is empty: give at least one RunConfig(sigma, algorithm, step)")
@@ -190,42 +296,56 @@ def train(configs, X, y, *, seed=0, batch_size=20, max_epochs=5000, theta0=None,
         raise ValueError("y must hold labels -1 and +1")
     batch_size = _checks.positive_int(batch_size, "batch_size")
     max_epochs = _checks.positive_int(max_epochs, "max_epochs")
+    blowup = _checks.positive(blowup, "blowup")
     R = len(configs)
+    run_seed = np.array([seed if c.seed is None else c.seed for c in configs])
+    seeds = sorted(set(run_seed.tolist()))
     if theta0 is None:
-        theta0 = nets.init_theta(np.array([c.sigma for c in configs]), np.random.default_rng(seed),
-                                 spec)
+        theta0 = np.empty((R, spec.size))
+        for s in seeds:
+            rows = np.flatnonzero(run_seed == s)
+            theta0[rows] = nets.init_theta(np.array([configs[r].sigma for r in rows]),
+                                           np.random.default_rng(s), spec)
     theta0 = spec.check_theta(theta0, "theta0").reshape(R, spec.size)
     N = X.shape[0]
     starts = range(0, N, batch_size)
-    batch_rng = np.random.default_rng(seed + 1)
+    n_batches = len(starts)
+    batch_rngs = {s: np.random.default_rng(s + 1) for s in seeds}
+    seed_row = np.searchsorted(seeds, run_seed)            # run -> row of the per-seed permutations
+    shared = len(seeds) == 1
     adam_kwargs = dict(b_m=b_m, b_v=b_v, eps=eps)
-
-    # ---- per-run bookkeeping
-    loss0 = spec.loss(theta0, X, y)
-    lip0 = spec.lipschitz(theta0)
-    hist = [dict(epoch=[0], loss=[loss0[r]], norm=[np.linalg.norm(theta0[r])],
-                 lipschitz_epoch=[0], lipschitz=[lip0[r]]) for r in range(R)]
-    theta_end = theta0.copy()
-    epochs = np.zeros(R, dtype=int)
-    done = np.zeros(R, dtype=bool)
-    blew = np.zeros(R, dtype=bool)
-    record = _record_epochs(max_epochs)
-
-    stacks = [_Stack(spec, configs, range(R), theta0, adam_kwargs)]
     Xa = spec.augment(X)
 
-    finished_count = 0
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
+        # ---- per-run bookkeeping
+        loss0 = spec.loss(theta0, X, y)
+        lip0 = spec.lipschitz(theta0)
+        hist = [dict(epoch=[0], loss=[loss0[r]], norm=[np.linalg.norm(theta0[r])],
+                     lipschitz_epoch=[0], lipschitz=[lip0[r]]) for r in range(R)]
+        theta_end = theta0.copy()
+        epochs = np.zeros(R, dtype=int)
+        done = np.zeros(R, dtype=bool)
+        blew = np.zeros(R, dtype=bool)
+        record = _record_epochs(max_epochs)
+
+        stacks = [_Stack(spec, configs, range(R), theta0, adam_kwargs)]
+        finished_count = 0
         for epoch in range(1, max_epochs + 1):
-            perm = batch_rng.permutation(N)
-            batches = [perm[s:s + batch_size] for s in starts]
+            perms = np.stack([batch_rngs[s].permutation(N) for s in seeds])      # (S, N)
             for st in stacks:
-                for b in batches:
-                    st.step(Xa[b], y[b])
+                if shared:
+                    for s0 in starts:
+                        b = perms[0, s0:s0 + batch_size]
+                        st.step(Xa[b], y[b])
+                else:
+                    pr = perms[seed_row[st.idx]]                                 # (R_live, N)
+                    for s0 in starts:
+                        b = pr[:, s0:s0 + batch_size]
+                        st.step(Xa[b], y[b])
             for st in stacks:
-                loss = spec.loss(st.theta, X, y)
+                loss, dead = _full_loss(spec, st.theta, Xa, y)
                 norm = np.linalg.norm(st.theta, axis=1)
-                bad = ~np.isfinite(loss) | ~(norm <= blowup)
+                bad = ~np.isfinite(loss) | ~(norm <= blowup) | (dead & (loss > 0))
                 zero = (loss == 0.0) & ~bad
                 last = epoch == max_epochs
                 leave = zero | bad | last
@@ -254,18 +374,31 @@ def train(configs, X, y, *, seed=0, batch_size=20, max_epochs=5000, theta0=None,
             if not stacks:
                 break
 
-    m_end = spec.forward(theta_end, X)
+        ok = ~blew
+        m_end = np.full((R, N), np.nan)
+        if ok.any():
+            m_end[ok] = spec.forward(theta_end[ok], X)
     results = []
     for r, c in enumerate(configs):
         h = {k: np.asarray(v, dtype=float if k not in ("epoch", "lipschitz_epoch") else int)
              for k, v in hist[r].items()}
         results.append(RunResult(
-            config=c, theta0=theta0[r].copy(), theta_end=theta_end[r].copy(),
-            iterations=int(epochs[r] * len(batches)), epochs=int(epochs[r]),
+            config=c, theta0=theta0[r], theta_end=theta_end[r],
+            iterations=int(epochs[r] * n_batches), epochs=int(epochs[r]),
             converged=bool(done[r]), diverged=bool(blew[r]),
             final_loss=float(h["loss"][-1]),
             train_accuracy=float(np.mean(np.sign(m_end[r]) == y)) if not blew[r] else float("nan"),
             lipschitz_theta0=float(lip0[r]),
             lipschitz_end=float(h["lipschitz"][-1]) if not blew[r] else float("nan"),
-            history=h))
+            history=h, seed=int(run_seed[r])))
     return results
+
+
+def _full_loss(spec, theta, Xa, y):
+    """The full-batch hinge loss of every row, and whether the network is dead (no relu of the
+    first layer active on any point: then the output is constant and every gradient is 0)."""
+    blocks = spec.blocks(theta)
+    m, hs, acts = spec._forward(blocks, Xa, keep=True)
+    loss = np.maximum(0.0, 1.0 - y * m).mean(axis=-1)
+    dead = ~np.any(acts[0] > 0, axis=(-2, -1)) if acts else np.zeros(theta.shape[0], dtype=bool)
+    return loss, dead

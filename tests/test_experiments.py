@@ -5,25 +5,39 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from course_utils import experiments
 
 ROOT = Path(__file__).resolve().parents[1]
-FIELDS = {"sigma", "algorithm", "step", "iterations", "final_loss", "train_accuracy", "norm_theta0",
-          "norm_theta_end", "lipschitz_theta0", "lipschitz_end"}
+FIELDS = {"seed", "sigma", "algorithm", "step", "iterations", "final_loss", "train_accuracy",
+          "test_accuracy", "norm_theta0", "norm_theta_end", "lipschitz_theta0", "lipschitz_end",
+          "lipschitz_measured", "sharpness", "flat_radius"}
 
 
-def test_cli_json_has_the_fields():
+def test_cli_json_has_the_fields(tmp_path):
     out = subprocess.run([sys.executable, "-m", "course_utils.experiments", "sharp-flat", "--json",
-                          "--sigmas", "1,10", "--max-epochs", "2", "--seed", "1"],
+                          "--sigmas", "1,10", "--max-epochs", "2", "--seeds", "1,4",
+                          "--sgd-steps", "0.03,1e-10", "--save", str(tmp_path / "runs.npz")],
                          capture_output=True, text=True, cwd=ROOT, check=True)
     runs = json.loads(out.stdout)
-    assert len(runs) == 4
-    assert {(r["sigma"], r["algorithm"]) for r in runs} == {(1.0, "adam"), (10.0, "adam"),
-                                                            (1.0, "sgd"), (10.0, "sgd")}
+    assert len(runs) == 8
+    assert [(r["seed"], r["sigma"], r["algorithm"]) for r in runs[:4]] == [
+        (1, 1.0, "adam"), (1, 10.0, "adam"), (1, 1.0, "sgd"), (1, 10.0, "sgd")]
+    assert [r["step"] for r in runs[:4]] == [1e-2, 1e-2, 0.03, 1e-10]
     for r in runs:
         assert FIELDS <= set(r)
         assert r["iterations"] == 10
+        assert 0 < r["lipschitz_measured"] <= r["lipschitz_end"]
+        assert r["flat_radius"] is None                    # not at zero loss after 2 epochs
     assert "runs finished" in out.stderr
+    saved = np.load(tmp_path / "runs.npz")
+    assert saved["theta_end"].shape == (8, 9201)
+    assert [(int(k), float(s), str(a)) for k, s, a in
+            zip(saved["seed"], saved["sigma"], saved["algorithm"])] == \
+        [(r["seed"], r["sigma"], r["algorithm"]) for r in runs]
+    # the saved end points are the runs' own: recompute one run's final norm
+    assert np.isclose(np.linalg.norm(saved["theta_end"][5]), runs[5]["norm_theta_end"], rtol=1e-12)
 
 
 def test_cli_table_and_bad_input():

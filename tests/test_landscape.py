@@ -57,3 +57,18 @@ def test_gauss_newton_top_equals_dense_eigenvalue():
     J = SMALL.jacobian(theta, X)
     dense = np.linalg.eigvalsh(J.T @ J / X.shape[0])[-1]
     assert np.isclose(landscape.gauss_newton_top(theta, X, SMALL), dense, rtol=1e-10)
+
+
+def test_uniform_note_and_masked_values():
+    from course_utils.plots.landscapes import LOG_FLOOR, masked_values, uniform_note
+    Z = np.array([[0.0, 3.0], [10.0, 20.0]])
+    assert uniform_note(Z, 1e9) == "max 20 ≪ z_max: one colour"
+    assert uniform_note(Z, 1e9, log=True) == ""
+    assert uniform_note(Z, 100.0) == ""
+    assert uniform_note(np.zeros((2, 2)), 10.0) == "loss 0 on the whole grid"
+    assert uniform_note(Z + 50 * (Z > 0), 5.0) == "100 % clipped at z_max"
+    assert uniform_note(Z + 50 * (Z > 0), 5.0, log=True) == "100 % clipped at z_max"
+    m = masked_values(Z, 15.0, log=True)
+    assert m.mask.tolist() == [[True, False], [False, False]]
+    np.testing.assert_array_equal(m.data[1], [10.0, 15.0])
+    assert masked_values(np.array([[1e-9]]), 15.0, log=True).data[0, 0] == LOG_FLOOR

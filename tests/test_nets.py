@@ -90,3 +90,20 @@ def test_bad_input_raises_value_error():
         spec.forward(np.zeros(spec.size), np.zeros((3, 3)))
     with pytest.raises(ValueError, match="sigma"):
         nets.init_theta(-1.0, np.random.default_rng(0))
+
+
+def test_input_gradient_against_finite_differences():
+    spec = nets.default_spec()
+    theta = nets.init_theta(np.array([0.5, 2.0]), np.random.default_rng(4))
+    X = np.random.default_rng(5).uniform(-1.2, 1.2, (7, 2))
+    G = spec.input_gradient(theta, X, chunk=3)                   # chunks exercised
+    assert G.shape == (2, 7, 2)
+    h = 1e-6
+    for k in range(2):
+        e = np.zeros(2)
+        e[k] = h
+        fd = (spec.forward(theta, X + e) - spec.forward(theta, X - e)) / (2 * h)
+        # piecewise linear: central differences are exact away from kinks (none within 1e-6 here)
+        np.testing.assert_allclose(G[..., k], fd, rtol=1e-5, atol=1e-8 * np.abs(fd).max())
+    # never above the bound L_m
+    assert np.all(np.linalg.norm(G, axis=-1).max(axis=1) <= spec.lipschitz(theta))

@@ -50,3 +50,48 @@ def test_bad_config_raises():
         training.RunConfig(1.0, "lbfgs", 0.1)
     with pytest.raises(ValueError, match="step"):
         training.RunConfig(1.0, "sgd", -0.1)
+
+
+def test_runs_of_several_seeds_in_one_stack_equal_their_single_seed_runs():
+    X, y = two_spirals(40, turns=0.5)
+    cfg = [training.RunConfig(0.5, "adam", 3e-2, seed=s) for s in (3, 8)] + \
+          [training.RunConfig(0.3, "sgd", 0.2, seed=s) for s in (8, 3)]
+    together = training.train(cfg, X, y, max_epochs=60, spec=SMALL)
+    for c, r in zip(cfg, together):
+        alone = training.train([(c.sigma, c.algorithm, c.step)], X, y, seed=c.seed, max_epochs=60,
+                               spec=SMALL)[0]
+        assert r.seed == c.seed and alone.epochs == r.epochs
+        np.testing.assert_allclose(r.theta_end, alone.theta_end, rtol=0, atol=1e-10)
+        np.testing.assert_array_equal(r.theta0, alone.theta0)
+    # different seeds: different starts and different batches
+    assert not np.allclose(together[0].theta0, together[1].theta0)
+
+
+def test_in_place_adam_and_sgd_equal_the_package_optimizers():
+    from course_utils import optimizers
+    rng = np.random.default_rng(0)
+    R, P = 11, 37                                    # more rows than one chunk of _InPlaceAdam
+    steps = rng.uniform(1e-3, 1e-1, R)
+    th_fast, th_ref = [rng.standard_normal((R, P))] * 2
+    th_fast, th_ref = th_fast.copy(), th_ref.copy()
+    fast = training._InPlaceAdam(steps, 0.9, 0.999, 1e-8, P)
+    ref = optimizers.adam(steps[:, None])
+    state = ref.init(th_ref)
+    sgd_fast, sgd_ref = training._InPlaceSGD(steps, P), optimizers.gd(steps[:, None])
+    s_fast, s_ref = th_fast.copy(), th_ref.copy()
+    sgd_state = sgd_ref.init(s_ref)
+    for _ in range(6):
+        g = rng.standard_normal((R, P)) * 10.0 ** rng.integers(-6, 6)
+        fast.apply(th_fast, g)
+        step, state = ref.update(g, state, th_ref)
+        th_ref = th_ref + step
+        sgd_fast.apply(s_fast, g)
+        step, sgd_state = sgd_ref.update(g, sgd_state, s_ref)
+        s_ref = s_ref + step
+    np.testing.assert_allclose(th_fast, th_ref, rtol=1e-15, atol=0)
+    np.testing.assert_allclose(s_fast, s_ref, rtol=1e-15, atol=0)
+    # and a hand-written first Adam step: -gamma g / (|g| + eps)
+    one = training._InPlaceAdam(steps[:1], 0.9, 0.999, 1e-8, 3)
+    x, g = np.zeros((1, 3)), np.array([[3.0, -1e-4, 0.0]])
+    one.apply(x, g)
+    np.testing.assert_allclose(x, -steps[0] * g / (np.abs(g) + 1e-8), rtol=1e-12, atol=0)

@@ -1,0 +1,93 @@
+"""The study shipped with the package (notebook 04 and its apps load it): complete, small, valid
+JSON, installed as package data, and reproduced by retraining a subset of its runs."""
+
+import json
+import math
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from course_utils import experiments, nets, training
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def study():
+    return experiments.load_study()
+
+
+def test_files_are_small_and_valid_json():
+    files = [experiments.STUDY_DIR / f"{experiments.STUDY_NAME}.{ext}" for ext in ("json", "npz")]
+    assert sum(f.stat().st_size for f in files) <= 5_000_000
+    text = files[0].read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    json.loads(text)
+
+
+def test_the_study_is_complete(study):
+    assert study.seeds == tuple(range(10)) and study.sigmas == experiments.SIGMAS
+    assert len(study.records) == len(study.settings) * 10 * 2 * 5
+    for rec in study.records:
+        if rec["setting"] == "main":
+            assert rec["converged"] and rec["final_loss"] == 0.0
+            assert rec["flat_radius"] is not None and rec["landscape_zero_fraction"] is not None
+        if not rec["diverged"]:
+            assert 0 < rec["lipschitz_measured"] <= rec["lipschitz_end"]
+            assert 0.5 <= rec["test_accuracy"] <= 1.0
+    for (seed, sigma), (ok, bad) in study.stable_sgd_step.items():
+        assert 0 < ok < bad < 1.2 * ok            # a tight bracket
+
+
+def test_shipped_as_package_data():
+    conf = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    globs = conf["tool"]["setuptools"]["package-data"]["course_utils"]
+    for ext in ("json", "npz"):
+        assert f"data/*.{ext}" in globs
+        assert (experiments.STUDY_DIR / f"{experiments.STUDY_NAME}.{ext}").parent.name == "data"
+
+
+@pytest.mark.slow
+def test_retraining_a_subset_matches_the_study(study):
+    X, y = experiments.data()
+    # seed 0 at sigma = 5, 10 (both algorithms; their theta_end are stored) and seed 7 at sigma = 10
+    cfg = [training.RunConfig(s, a, experiments.ADAM_STEP if a == "adam" else experiments.sgd_step(s), seed=k)
+           for k, s in [(0, 5.0), (0, 10.0), (7, 10.0)] for a in ("adam", "sgd")]
+    res = training.train(cfg, X, y)
+    stored = {(r.sigma, r.algorithm): r for r in study.results("main")}
+    for r in res:
+        rec = study.record(r.sigma, r.algorithm, r.seed)
+        assert r.iterations == rec["iterations"] and r.converged == rec["converged"]
+        for field in ("norm_theta_end", "lipschitz_end"):
+            assert math.isclose(getattr(r, field), rec[field], rel_tol=1e-9), field
+        if r.seed == 0:
+            th = stored[(r.sigma, r.algorithm)].theta_end
+            np.testing.assert_allclose(r.theta_end, th, rtol=0, atol=1e-9 * np.abs(th).max())
+    # the measured numbers of one run
+    r = res[0]
+    m = experiments.measure(r)
+    rec = study.record(r.sigma, r.algorithm, r.seed)
+    assert m["test_accuracy"] == rec["test_accuracy"]
+    for field in ("lipschitz_measured", "sharpness", "flat_radius", "flat_radius_filter"):
+        assert math.isclose(m[field], rec[field], rel_tol=1e-6), field
+
+
+def test_results_are_read_only_run_results(study):
+    res = study.results("main")
+    assert [(r.sigma, r.algorithm) for r in res] == \
+        [(s, a) for a in ("adam", "sgd") for s in experiments.SIGMAS]
+    r = res[0]
+    with pytest.raises(ValueError):
+        r.theta_end[0] = 1.0
+    np.testing.assert_array_equal(r.theta0, nets.init_theta(r.sigma, np.random.default_rng(0)))
+    assert r.lipschitz_end == study.record(r.sigma, "adam")["lipschitz_end"]
+    from course_utils.plots.classifiers import decision_values
+    assert study.decision_grid == experiments.DECISION_GRID
+    for s, a in [(0.01, "adam"), (10.0, "sgd")]:
+        th = study.results("main")[[(r.sigma, r.algorithm) for r in res].index((s, a))].theta_end
+        want = decision_values(nets.default_spec(), th[None], **study.decision_grid)[0] > 0
+        np.testing.assert_array_equal(study.decision(s, a) > 0, want)
+    ab, grids = study.grid(10.0, "plain")
+    assert ab[0] == -experiments.LANDSCAPE_SPANS["plain"] and grids["sgd"].shape == (51, 51)
