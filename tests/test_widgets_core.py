@@ -123,3 +123,49 @@ def test_scaled_explorer_keeps_its_preset_when_the_browser_rounds_h():
     assert pick.value == "custom diag"
     app.reset()
     assert pick.value == "P = diag(Q)" and (h1.value, h2.value) == (0.1, 1.0)
+
+
+def test_fit_projector_makes_every_text_20px_and_the_figure_fit_the_screen():
+    from course_utils import style
+    from course_utils.widgets.adaptive import filtered_sgd_app
+
+    try:
+        style.lecture()
+        app = filtered_sgd_app(gamma=0.2)
+        assert style.smallest_font_px(app.live.fig, 1250) < 20     # the lesson's 8-pt legend
+        core.fit_projector(app, max_height_px=450)
+        fig = app.live.fig
+        assert style.smallest_font_px(fig, app.display_px) >= 20 - 1e-9
+        w, h = fig.get_size_inches()
+        assert h / w * app.display_px <= 450 + 1e-9
+        # every title stays inside the figure, also after the callback rewrote them
+        app.controls["gamma"].value = 0.05
+        r = fig.canvas.get_renderer()
+        for ax in fig.axes:
+            box = ax.title.get_window_extent(r)
+            if ax.title.get_text().strip():
+                assert box.x0 >= -1 and box.x1 <= fig.bbox.width + 1 and box.y1 <= fig.bbox.height + 1
+    finally:
+        style.notebook()
+
+
+def test_fit_projector_keeps_the_shape_without_squeeze():
+    from course_utils import style
+    from course_utils.widgets.projection import projection_app
+
+    try:
+        style.lecture()
+        app = core.fit_projector(projection_app(), squeeze=False, figsize=(13, 5.4))
+        assert app.live.fig.get_size_inches().tolist() == [13, 5.4]
+        assert abs(app.display_px - 450 * 13 / 5.4) < 1e-9        # shown 450 px tall
+        assert style.smallest_font_px(app.live.fig, app.display_px) >= 20 - 1e-9
+    finally:
+        style.notebook()
+
+
+def test_wrap_lines_never_breaks_inside_math():
+    text = r"$L_m$: 3.8e+16 → 3.9e+16, $\|\theta_0\| = 110$ end"
+    out = core._wrap_lines(text, lambda line: len(line) <= 12)
+    assert out.replace("\n", " ") == text
+    for line in out.split("\n"):
+        assert line.count("$") % 2 == 0

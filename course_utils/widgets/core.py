@@ -394,3 +394,109 @@ def log_slider(value, lo, hi, description="", steps=200, readout_format=".3g", *
                                   description=description, readout_format=readout_format,
                                   continuous_update=True, style={"description_width": "initial"},
                                   **kwargs)
+
+
+def _wrap_lines(text, fits):
+    """Break ``text`` at spaces outside ``$...$`` so that every line ``fits`` (greedy)."""
+    out = []
+    for line in text.split("\n"):
+        words, cur, math = [], "", False
+        for ch in line:
+            if ch == "$":
+                math = not math
+            if ch == " " and not math:
+                words.append(cur)
+                cur = ""
+            else:
+                cur += ch
+        words.append(cur)
+        current = words[0]
+        for w in words[1:]:
+            trial = current + " " + w
+            if fits(trial):
+                current = trial
+            else:
+                out.append(current)
+                current = w
+        out.append(current)
+    return "\n".join(out)
+
+
+def _wrap_to_axes(t, ax, renderer):
+    """Make title ``t`` wrap to the width of ``ax`` now and whenever the app sets its text."""
+    from matplotlib.text import Text
+
+    spec = ax.get_subplotspec()
+    fig = ax.get_figure()
+
+    def room():
+        """The panel's column of the figure (a title may be wider than a square panel)."""
+        box = ax.get_window_extent(renderer)
+        if spec is None:
+            return box.width
+        cols = spec.colspan
+        column = fig.bbox.width * (cols.stop - cols.start) / spec.get_gridspec().ncols
+        centre = 0.5 * (box.x0 + box.x1)              # a centred title must stay on the figure
+        return 0.96 * min(column, 2 * min(centre, fig.bbox.width - centre))
+
+    def fits(line):
+        Text.set_text(t, line)
+        return t.get_window_extent(renderer).width <= room()
+
+    def set_text(s):
+        s = str(s)
+        Text.set_text(t, _wrap_lines(s, fits) if s.strip() else s)
+        t.stale = True
+
+    t.set_text = set_text
+    set_text(t.get_text())
+
+
+def fit_projector(app, display_px=None, max_height_px=450, min_px=None, squeeze=True, figsize=None):
+    """Lay an App's figure out for the projector (:data:`course_utils.style.PROJECTOR`).
+
+    The deck's CSS (:data:`course_utils.style.DECK_CSS`) draws an app's image as wide as the page
+    (``display_px``: 1250 px at 1280 x 720) but no taller than the screen leaves for it
+    (``max_height_px``: 450 px at 720). Here the figure is made to fit that box: with ``squeeze``
+    a figure too tall for the full width is made flatter (wide multi-panel figures), otherwise it
+    keeps its shape and is shown narrower. Then every text is enlarged to show at least
+    ``min_px`` (20) pixels at that size, overlong titles are wrapped, the layout is solved again
+    and the app's own callback redraws it. ``figsize`` (inches) first gives the figure another
+    shape (e.g. wider, for a legend beside a square panel). Returns the app.
+    """
+    live = app.live
+    fig = live.fig
+    if figsize is not None:
+        fig.set_size_inches(*figsize)
+    W = style.PROJECTOR["figure_width"] if display_px is None else display_px
+    w, h = fig.get_size_inches()
+    if not squeeze and h / w * W > max_height_px:
+        W = max_height_px * w / h          # shown at full height, narrower than the page
+    style.projector_fonts(fig, W, min_px, max_height_px if squeeze else None)
+    # titles the callback rewrites may be longer than their panel: they are wrapped to the panel's
+    # width whenever they are set, and the layout keeps room for the extra line
+    renderer = fig.canvas.get_renderer()
+    reserved = []
+    for ax in fig.axes:
+        t = ax.title
+        if not t.get_text().strip():
+            continue
+        _wrap_to_axes(t, ax, renderer)
+        reserved.append((t, t.get_animated(), t.get_text()))
+        if t.get_animated():                       # rewritten by the callback: room for a line more
+            from matplotlib.text import Text
+            Text.set_text(t, t.get_text() + "\nX")
+        t.set_animated(False)                      # animated artists are left out of the layout
+    fig.set_layout_engine("constrained")
+    fig.canvas.draw()
+    fig.set_layout_engine("none")
+    for t, animated, text in reserved:
+        t.set_animated(animated)
+        t.set_text(text)
+    if isinstance(live, BlitFigure):
+        live.invalidate()
+    live.image.layout.width = "100%"
+    live.image.layout.max_width = "100%"
+    app.display_px = W
+    app.update()
+    return app
