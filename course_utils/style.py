@@ -162,10 +162,14 @@ def _agg(fig):
     return fig.canvas
 
 
-def text_artists(fig):
-    """Every visible, non-empty text of ``fig`` (titles, labels, tick labels, legends, annotations)."""
+def text_artists(fig, draw=True):
+    """Every visible, non-empty text of ``fig`` (titles, labels, tick labels, legends, annotations).
+
+    ``draw=False`` skips the draw that creates the tick labels (they are then left out).
+    """
     from matplotlib.text import Text
-    _agg(fig).draw()                    # create the tick labels the axes will show
+    if draw:
+        _agg(fig).draw()                # create the tick labels the axes will show
     out = []
     for t in fig.findobj(Text):
         shown = t.axes is None or t.axes.get_visible()
@@ -174,13 +178,14 @@ def text_artists(fig):
     return out
 
 
-def projector_fonts(fig, display_px=None, min_px=None, max_height_px=None):
+def projector_fonts(fig, display_px=None, min_px=None, max_height_px=None, wrap=True):
     """Enlarge every text of ``fig`` so it shows >= ``min_px`` pixels when drawn ``display_px`` wide.
 
     Also caps the figure's height so that, drawn ``display_px`` wide, it is at most
     ``max_height_px`` tall (keeping its width). Tick labels are set through ``tick_params`` so
-    that ticks made later keep the size. Returns the minimum size in points. Re-run the layout
-    afterwards (``fig.canvas.draw()`` with a layout engine on).
+    that ticks made later keep the size; with ``wrap``, one-line axes titles wider than their
+    axes are broken in two (:func:`wrap_titles`). Returns the minimum size in points. Re-run the
+    layout afterwards (``fig.canvas.draw()`` with a layout engine on).
     """
     w, h = fig.get_size_inches()
     W = PROJECTOR["figure_width"] if display_px is None else display_px
@@ -196,10 +201,11 @@ def projector_fonts(fig, display_px=None, min_px=None, max_height_px=None):
         for axis in (ax.xaxis, ax.yaxis):
             off = axis.get_offset_text()
             off.set_fontsize(max(pt, off.get_fontsize()))
-    for t in text_artists(fig):
+    for t in text_artists(fig, draw=False):          # tick labels: tick_params above
         if t.get_fontsize() < pt:
             t.set_fontsize(pt)
-    wrap_titles(fig)
+    if wrap:
+        wrap_titles(fig)
     return pt
 
 
@@ -251,6 +257,7 @@ body.jp-Notebook .jp-OutputArea-output pre { font-size: 20px; line-height: 1.35;
 body.jp-Notebook .course-app img { width: 100% !important; max-width: 100% !important;
   height: auto; max-height: calc(100vh - 270px); object-fit: contain; object-position: left top; }
 body.jp-Notebook .widget-slider .widget-readout { font-size: 20px; }
+body.jp-Notebook .jp-Cell sup, body.jp-Notebook .jp-Cell sub { font-size: 20px; }
 </style>"""
 
 #: Lecturer's keys in the deck: Esc (or a click outside an app) takes the focus off a slider;
@@ -308,9 +315,12 @@ DECK_JS = """<script>
     window.addEventListener(ev, function () { userMoved = true; }, { capture: true, passive: true });
   });
   function land() {
-    var id = decodeURIComponent((location.hash || '').slice(1));
-    if (!id || userMoved || Date.now() - t0 > 120000) { return; }
-    var el = document.getElementById(id);
+    var raw = (location.hash || '').slice(1), id = raw;
+    try { id = decodeURIComponent(raw); } catch (err) { id = raw; }
+    if (!raw || userMoved || Date.now() - t0 > 120000) { return; }
+    // Voila's heading ids are percent-encoded (JupyterLab's are not): try both
+    var el = document.getElementById(raw) || document.getElementById(id) ||
+             document.getElementById(encodeURI(id));
     if (el) {
       var sc = scroller(), y = el.getBoundingClientRect().top;
       var top = (sc === document.scrollingElement || sc === document.documentElement) ? 0 : sc.getBoundingClientRect().top;

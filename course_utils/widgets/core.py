@@ -472,7 +472,7 @@ def fit_projector(app, display_px=None, max_height_px=450, min_px=None, squeeze=
     w, h = fig.get_size_inches()
     if not squeeze and h / w * W > max_height_px:
         W = max_height_px * w / h          # shown at full height, narrower than the page
-    style.projector_fonts(fig, W, min_px, max_height_px if squeeze else None)
+    style.projector_fonts(fig, W, min_px, max_height_px if squeeze else None, wrap=False)
     # titles the callback rewrites may be longer than their panel: they are wrapped to the panel's
     # width whenever they are set, and the layout keeps room for the extra line
     renderer = fig.canvas.get_renderer()
@@ -498,5 +498,8 @@ def fit_projector(app, display_px=None, max_height_px=450, min_px=None, squeeze=
     live.image.layout.width = "100%"
     live.image.layout.max_width = "100%"
     app.display_px = W
+    for c in [c for c in app._dom_classes if c.startswith("course-fit-")]:
+        app.remove_class(c)
+    app.add_class(f"course-fit-{int(round(W))}")   # the width its fonts were sized for (tests read it)
     app.update()
     return app
