@@ -156,7 +156,10 @@ def test_fit_projector_keeps_the_shape_without_squeeze():
     try:
         style.lecture()
         app = core.fit_projector(projection_app(), squeeze=False, figsize=(13, 5.4))
-        assert app.live.fig.get_size_inches().tolist() == [13, 5.4]
+        fig = app.live.fig
+        assert fig.get_size_inches().tolist() == [13, 5.4]
+        title = app.live.axes.title
+        assert title.get_window_extent(fig.canvas.get_renderer()).y1 <= fig.bbox.height + 1  # title on the figure
         assert abs(app.display_px - 450 * 13 / 5.4) < 1e-9        # shown 450 px tall
         assert style.smallest_font_px(app.live.fig, app.display_px) >= 20 - 1e-9
     finally:

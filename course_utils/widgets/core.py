@@ -426,18 +426,24 @@ def _wrap_to_axes(t, ax, renderer):
     """Make title ``t`` wrap to the width of ``ax`` now and whenever the app sets its text."""
     from matplotlib.text import Text
 
-    spec = ax.get_subplotspec()
     fig = ax.get_figure()
 
     def room():
-        """The panel's column of the figure (a title may be wider than a square panel)."""
+        """Up to the neighbouring panels (a title may be wider than a square panel), centred."""
         box = ax.get_window_extent(renderer)
-        if spec is None:
-            return box.width
-        cols = spec.colspan
-        column = fig.bbox.width * (cols.stop - cols.start) / spec.get_gridspec().ncols
-        centre = 0.5 * (box.x0 + box.x1)              # a centred title must stay on the figure
-        return 0.96 * min(column, 2 * min(centre, fig.bbox.width - centre))
+        centre = 0.5 * (box.x0 + box.x1)
+        left, right = 0.0, fig.bbox.width
+        for other in fig.axes:
+            if other is ax or not other.get_visible():
+                continue
+            ob = other.get_window_extent(renderer)
+            if ob.y1 < box.y0 or ob.y0 > box.y1:      # another row
+                continue
+            if ob.x0 >= box.x1 - 1:
+                right = min(right, ob.x0)
+            elif ob.x1 <= box.x0 + 1:
+                left = max(left, ob.x1)
+        return 0.96 * 2 * min(centre - left, right - centre)
 
     def fits(line):
         Text.set_text(t, line)
@@ -475,6 +481,7 @@ def fit_projector(app, display_px=None, max_height_px=450, min_px=None, squeeze=
     style.projector_fonts(fig, W, min_px, max_height_px if squeeze else None, wrap=False)
     # titles the callback rewrites may be longer than their panel: they are wrapped to the panel's
     # width whenever they are set, and the layout keeps room for the extra line
+    from matplotlib.text import Text
     renderer = fig.canvas.get_renderer()
     reserved = []
     for ax in fig.axes:
@@ -484,15 +491,20 @@ def fit_projector(app, display_px=None, max_height_px=450, min_px=None, squeeze=
         _wrap_to_axes(t, ax, renderer)
         reserved.append((t, t.get_animated(), t.get_text()))
         if t.get_animated():                       # rewritten by the callback: room for a line more
-            from matplotlib.text import Text
             Text.set_text(t, t.get_text() + "\nX")
         t.set_animated(False)                      # animated artists are left out of the layout
     fig.set_layout_engine("constrained")
     fig.canvas.draw()
+    for t, animated, text in reserved:            # wrap again for the panels' new widths ...
+        t.set_text(text)
+        if animated:
+            Text.set_text(t, t.get_text() + "\nX")
+    fig.canvas.draw()                             # ... and lay out once more for those lines
     fig.set_layout_engine("none")
     for t, animated, text in reserved:
         t.set_animated(animated)
-        t.set_text(text)
+        if animated:
+            t.set_text(text)
     if isinstance(live, BlitFigure):
         live.invalidate()
     live.image.layout.width = "100%"

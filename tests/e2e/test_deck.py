@@ -157,6 +157,10 @@ def test_deck_part_at_projector_scale(path, voila, browser, artifacts, request):
 
         o = overflow(page)
         assert o["scrollW"] <= o["clientW"] + 1 and not o["wide"], f"horizontal overflow: {o}"
+        for k in range(n_apps):                       # what the class sees when the app is on screen
+            page.locator(".course-app").nth(k).evaluate("e => e.scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(200)
+            page.screenshot(path=str(artifacts / f"deck-{path.stem}-app{k + 1}-1280.png"))
 
         if n_apps:
             _lecturer_controls(page, m)
