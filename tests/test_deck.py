@@ -124,3 +124,18 @@ def test_the_slide_map_is_reachable_from_the_deck():
     tagged = [c for c in start.cells if "slide-map" in c.metadata.get("tags", [])]
     assert len(tagged) == 1 and tagged[0].source == f"{nav.SLIDE_MAP_MARK}\n\n{nav.slide_map_table()}"
     assert "Outline" in tagged[0].source and "01-variable-metric-methods.ipynb#Outline" in tagged[0].source
+
+
+def test_make_lecture_serves_the_deck_with_pre_heated_kernels():
+    import ast
+
+    tree = ast.parse((ROOT / "tests" / "e2e" / "test_deck.py").read_text())   # the browser test's flags
+    flags = next(ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                 and getattr(node.targets[0], "id", "") == "LECTURE_FLAGS")
+
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile[makefile.index("\nlecture:"):].split("\n\n")[0]
+    assert len(flags) == 3
+    for flag in flags:
+        assert flag in recipe.replace("'", ""), f"make lecture lacks {flag}"
+    assert "lecture/00-start-the-lecture.ipynb" in recipe      # it prints the start page's address

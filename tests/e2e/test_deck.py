@@ -280,3 +280,55 @@ def test_metric_app_opens_on_its_preset_and_keeps_it(voila, browser):
         assert active == ["I"], active
     finally:
         page.close()
+
+
+#: Voila's options in `make lecture` (tests/test_deck.py checks the Makefile uses exactly these):
+#: every deck page is executed ahead in a pre-heated kernel, the lessons are not.
+LECTURE_FLAGS = ["--preheat_kernel=True", "--pool_size=1",
+                 '--VoilaKernelManager.preheat_denylist=["^(?!.*/lecture/).*"]']
+
+
+def test_make_lecture_opens_every_part_at_once(browser, tmp_path_factory, artifacts):
+    """`make lecture` pre-heats one kernel per deck page: each part is interactive within the bound."""
+    import re
+    import subprocess
+    import sys
+
+    from e2e_helpers import Server, _wait_until_up, free_port, jupyter_env
+
+    tmp = tmp_path_factory.mktemp("voila-lecture")
+    env = jupyter_env(tmp, style="lecture")
+    port = free_port()
+    log = artifacts / "voila-lecture.log"
+    logf = open(log, "w")
+    cmd = [sys.executable, "-m", "voila", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+           "--show_tracebacks=True", *LECTURE_FLAGS, str(NOTEBOOK_DIR)]
+    proc = subprocess.Popen(cmd, env=env, cwd=NOTEBOOK_DIR.parent, stdout=logf,
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    server = Server("voila-lecture", f"http://127.0.0.1:{port}", "", proc, log, {"logfile": logf})
+    page = None
+    try:
+        _wait_until_up(server, "/")
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:        # every deck page has its pre-heated kernel
+            filled = set(re.findall(r"Kernel pool of lecture/(\S+\.ipynb) is filled", log.read_text()))
+            if filled >= {p.name for p in PARTS}:
+                break
+            time.sleep(1)
+        assert filled >= {p.name for p in PARTS}, f"pools filled: {sorted(filled)}\n{server.log_tail()}"
+        lessons = re.findall(r"Kernel pool of (\d\d-\S+\.ipynb) is filled", log.read_text())
+        assert not lessons, f"lessons were pre-heated too: {lessons}"
+        time.sleep(60)                            # the pre-heated kernels finish running their part (04 trains)
+        page = browser.new_page()
+        page.set_viewport_size(SMALL)
+        for path in PARTS:
+            factor = load_factor()
+            ready, n = open_part(page, server, path)
+            _MEASURE.setdefault(path.stem, {})["ready_preheated_s"] = round(ready, 2)
+            assert ready <= READY_S * factor, (f"{path.stem}: ready after {ready:.1f} s with a pre-heated "
+                                               f"kernel (bound {READY_S} s x load {factor:.2f})")
+    finally:
+        if page is not None:
+            page.close()
+        (artifacts / "deck-measure.json").write_text(json.dumps(_MEASURE, indent=2))
+        server.stop()
