@@ -332,3 +332,33 @@ def test_make_lecture_opens_every_part_at_once(browser, tmp_path_factory, artifa
             page.close()
         (artifacts / "deck-measure.json").write_text(json.dumps(_MEASURE, indent=2))
         server.stop()
+
+
+def test_jupyterlab_link_lands_on_its_section_once_the_part_is_open(lab, browser):
+    """JupyterLab 4 opens a linked notebook at its top the first time (it scrolls before the
+    notebook is drawn); with the part open, a click on a slide link lands on the heading. This is
+    what docs/slide-map.md tells the lecturer."""
+    from e2e_helpers import ROOT, open_in_lab
+
+    page = browser.new_page()
+    page.set_viewport_size(SMALL)
+    try:
+        open_in_lab(page, lab, DECK / "00-start-the-lecture.ipynb", ROOT)
+        link = page.locator(".jp-RenderedMarkdown a", has_text="part 1 › Gradient method interpretation").first
+        heading_top = """() => { const h = [...document.querySelectorAll(
+            '.jp-NotebookPanel:not(.lm-mod-hidden) h2')].find(
+            h => h.textContent.startsWith('Gradient method interpretation'));
+            return h ? h.getBoundingClientRect().top : null; }"""
+        link.scroll_into_view_if_needed()
+        link.click()                                   # opens part 1
+        page.wait_for_timeout(8000)
+        page.locator(".lm-TabBar-tab", has_text="00-start").first.click()
+        page.wait_for_timeout(1500)
+        link.scroll_into_view_if_needed()
+        link.click()                                   # part 1 is open: lands on the heading
+        page.wait_for_timeout(4000)
+        top = page.evaluate(heading_top)
+        assert top is not None and 0 <= top <= 200, f"heading at {top} px"
+    finally:
+        lab.shutdown_kernels()
+        page.close()
