@@ -1,7 +1,7 @@
 """The lecture deck in notebooks/lecture: the lecture in slide order, nothing but the lecture.
 
 nbval re-runs the deck (tests/conftest.py checks it is collected); the browser tests in
-tests/e2e/test_deck.py check projector scale, ready time and the lecturer's controls in Voila.
+tests/e2e/test_voila_deck.py check projector scale, ready time and the lecturer's controls in Voila.
 """
 
 import re
@@ -129,7 +129,7 @@ def test_the_slide_map_is_reachable_from_the_deck():
 def test_make_lecture_serves_the_deck_with_pre_heated_kernels():
     import ast
 
-    tree = ast.parse((ROOT / "tests" / "e2e" / "test_deck.py").read_text())   # the browser test's flags
+    tree = ast.parse((ROOT / "tests" / "e2e" / "test_voila_deck.py").read_text())   # the browser test's flags
     flags = next(ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
                  and getattr(node.targets[0], "id", "") == "LECTURE_FLAGS")
 
