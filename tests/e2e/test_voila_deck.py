@@ -157,6 +157,11 @@ def test_deck_part_at_projector_scale(path, voila, browser, artifacts, request):
 
         o = overflow(page)
         assert o["scrollW"] <= o["clientW"] + 1 and not o["wide"], f"horizontal overflow: {o}"
+        heads = page.locator(".jp-RenderedHTMLCommon h2")
+        for k in range(heads.count()):                # what the class sees on each slide
+            heads.nth(k).evaluate("e => e.scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(150)
+            page.screenshot(path=str(artifacts / f"deck-{path.stem}-slide{k + 1:02d}-1280.png"))
         for k in range(n_apps):                       # what the class sees when the app is on screen
             page.locator(".course-app").nth(k).evaluate("e => e.scrollIntoView({block: 'start'})")
             page.wait_for_timeout(200)
