@@ -82,10 +82,19 @@ test-latest:
 	$(LATEST)/bin/python -m pip list --format=freeze | grep -iE '^(numpy|matplotlib|ipywidgets|jupyterlab)=='
 	$(LATEST)/bin/python -m pytest
 
-## make lecture [NB=01-scale-the-gradient.ipynb]: the notebooks as apps (no code, projector-sized
-## figures) in Voila; without NB, a list of the notebooks to pick from
+## make lecture: the lecture deck (notebooks/lecture: the lecture in slide order, projector scale)
+## in Voila; open the printed address. Each deck page is executed ahead (a pre-heated kernel) so
+## it opens at once; lessons open as usual. make lecture NB=01-scale-the-gradient.ipynb: one lesson.
+LECTURE_PORT ?= 8866
 lecture: $(STAMP)
-	COURSE_STYLE=lecture $(BIN)/voila --show_tracebacks=True notebooks/$(NB)
+ifeq ($(NB),)
+	@echo "The lecture starts at http://localhost:$(LECTURE_PORT)/voila/render/lecture/00-start-the-lecture.ipynb"
+	COURSE_STYLE=lecture $(BIN)/voila --show_tracebacks=True --port=$(LECTURE_PORT) --no-browser \
+	  --preheat_kernel=True --pool_size=1 '--VoilaKernelManager.preheat_denylist=["^(?!.*/lecture/).*"]' \
+	  notebooks
+else
+	COURSE_STYLE=lecture $(BIN)/voila --show_tracebacks=True --port=$(LECTURE_PORT) notebooks/$(NB)
+endif
 
 ## make notebooks: re-execute every notebook in a fresh kernel and store the outputs
 notebooks: $(STAMP)

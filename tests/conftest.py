@@ -1,8 +1,10 @@
 """Suite-wide checks.
 
 When the whole suite runs (``pytest`` with no paths, i.e. the README's ``make test``), the set of
-notebooks nbval collected must equal the notebooks in ``notebooks/``: a wrong glob, a missing
-``--nbval`` or a renamed folder then fails loudly instead of passing while testing nothing.
+notebooks nbval collected must equal the notebooks in ``notebooks/`` (the lessons) and
+``notebooks/lecture/`` (the lecture deck): a wrong glob, a missing ``--nbval`` or a renamed folder
+then fails loudly instead of passing while testing nothing. ``tests/test_deck.py`` checks that the
+deck folder holds the expected parts.
 
 (SIGTERM is handled in the repository's top-level ``conftest.py``.)
 """
@@ -15,10 +17,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
+DECK_DIR = NOTEBOOK_DIR / "lecture"
 
 
 def notebooks_on_disk():
-    return sorted(p for p in NOTEBOOK_DIR.glob("*.ipynb"))
+    return sorted([*NOTEBOOK_DIR.glob("*.ipynb"), *DECK_DIR.glob("*.ipynb")])
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -27,19 +30,20 @@ def pytest_collection_modifyitems(session, config, items):
     collected = {Path(str(item.path)).resolve() for item in items if str(item.path).endswith(".ipynb")}
     expected = {p.resolve() for p in notebooks_on_disk()}
     if collected != expected:
-        missing = sorted(p.name for p in expected - collected)
-        extra = sorted(p.name for p in collected - expected)
+        missing = sorted(p.relative_to(NOTEBOOK_DIR).as_posix() for p in expected - collected)
+        extra = sorted(p.relative_to(NOTEBOOK_DIR).as_posix() if p.is_relative_to(NOTEBOOK_DIR) else str(p)
+                       for p in collected - expected)
         raise pytest.UsageError(
-            f"nbval collected a different set of notebooks than notebooks/ holds: "
+            f"nbval collected a different set of notebooks than notebooks/ and notebooks/lecture/ hold: "
             f"missing {missing}, unexpected {extra}. Is --nbval in addopts and 'notebooks' in testpaths?"
         )
-    config.stash[_COLLECTED] = sorted(p.name for p in collected)
+    config.stash[_COLLECTED] = sorted(p.relative_to(NOTEBOOK_DIR).as_posix() for p in collected)
 
 
 _COLLECTED = pytest.StashKey[list]()
 
 
 def pytest_report_header(config):
-    names = [p.name for p in notebooks_on_disk()]
+    names = [p.relative_to(NOTEBOOK_DIR).as_posix() for p in notebooks_on_disk()]
     return f"notebooks under nbval: {len(names)} ({', '.join(names)})"
 

@@ -111,4 +111,55 @@ def test_apps_enlarge_their_controls_only_in_the_lecture_style():
     finally:
         style.notebook()
     assert css_rows(plain) == [] and len(css_rows(big)) == 1
-    assert "--jp-widgets-font-size: 18px" in LECTURE_CSS
+    # projector scale: every control text at least 20 px
+    import re
+    sizes = [int(v) for v in re.findall(r"font-size:\s*(\d+)px", LECTURE_CSS)]
+    assert sizes and min(sizes) >= 20, sizes
+
+
+def test_min_points_is_the_projector_formula():
+    # a 12-inch figure drawn 1250 px wide: 1 pt = 1250 / (72 * 12) px
+    assert abs(style.min_points(12.0) - 20 * 72 * 12 / 1250) < 1e-12
+    assert abs(style.min_points(6.0, display_px=600, min_px=30) - 30 * 72 * 6 / 600) < 1e-12
+    for bad in (0.0, -1.0, float("nan")):
+        with pytest.raises(ValueError, match="figure_width_in"):
+            style.min_points(bad)
+
+
+def test_projector_fonts_makes_every_text_legible_and_caps_the_height():
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(12.0, 6.0), dpi=90, layout="constrained")
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1], label="a line")
+    ax.legend(fontsize=6)
+    ax.set_title("title", fontsize=8)
+    ax.set_xlabel("x", fontsize=7)
+    ax.text(0.5, 0.5, "note", fontsize=5)
+    assert style.smallest_font_px(fig) < 12                 # 5 pt on a 12-inch figure shown 1250 px
+    pt = style.projector_fonts(fig, display_px=1250, min_px=20, max_height_px=450)
+    assert abs(style.smallest_font_px(fig, 1250) - 20.0) < 1e-9
+    assert abs(pt - style.min_points(12.0)) < 1e-12
+    w, h = fig.get_size_inches()
+    assert w == 12.0 and abs(h * 1250 / w - 450) < 1e-9   # 450 px tall when 1250 px wide
+    with pytest.raises(ValueError, match="max_height_px"):
+        style.projector_fonts(fig, max_height_px=0)
+
+
+def test_deck_page_style_is_scoped_to_voila_and_at_least_20px():
+    import re
+
+    sizes = [int(v) for v in re.findall(r"font-size:\s*(\d+)px", style.DECK_CSS)]
+    assert sizes and min(sizes) >= 20, sizes
+    rules = [r.strip() for r in re.findall(r"([^{}]+)\{", style.DECK_CSS.replace("<style>", ""))]
+    for selector_list in rules:
+        for sel in selector_list.split(","):
+            assert sel.strip().startswith("body.jp-Notebook"), f"unscoped CSS rule: {sel!r}"
+    for key in ("Escape", "PageDown", "PageUp", "hashchange", "pointerdown"):
+        assert key in style.DECK_JS
+    try:
+        html = style.deck()
+        assert style.current() == "lecture"
+        assert html.data == style.DECK_CSS + style.DECK_JS
+    finally:
+        style.notebook()

@@ -3,6 +3,8 @@ builds its figure once, wires sliders to a callback that updates the figure's ar
 the widget. Nothing here recomputes what a control did not change.
 """
 
-from .core import App, BlitFigure, LiveFigure, log_slider, png_rgb, slider  # noqa: F401
+from .core import (App, BlitFigure, LiveFigure, fit_projector, log_slider, png_rgb,  # noqa: F401
+                   same_value, slider)
 
-__all__ = ["App", "BlitFigure", "LiveFigure", "log_slider", "png_rgb", "slider"]
+__all__ = ["App", "BlitFigure", "LiveFigure", "fit_projector", "log_slider", "png_rgb", "same_value",
+           "slider"]

@@ -29,7 +29,7 @@ import numpy as np
 from .. import _checks, optimizers
 from ..objectives import quadratic_model
 from ..plots import core as plots
-from .core import App, BlitFigure, log_slider, slider
+from .core import App, BlitFigure, log_slider, same_value, slider
 
 __all__ = ["DescentRun", "RunCache", "descent_run", "model_level_set", "step_model_view",
            "step_model_app", "gd_explorer", "scaled_gd_explorer", "h_presets"]
@@ -473,6 +473,11 @@ def scaled_gd_explorer(f, x0=(-4.0, 1.5), steps=60, h=None, preset="P = diag(Q)"
     def on_h(change):
         if state["sync"]:
             return
+        if pick.value in presets:           # the browser's rounding of the preset: keep it
+            d = presets[pick.value]
+            d = d if np.ndim(d) == 1 else np.diag(d)
+            if same_value(h1, h1.value, d[0]) and same_value(h2, h2.value, d[1]):
+                return
         state["sync"] = True
         pick.value = "custom diag"
         state["sync"] = False

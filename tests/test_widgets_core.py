@@ -1,0 +1,174 @@
+"""The lecturer controls of widgets.core: drift-free log sliders, tolerant presets, reset."""
+
+import numpy as np
+import pytest
+
+from course_utils.objectives import Quadratic
+from course_utils.widgets import core, descent
+
+
+def browser_value(s, v):
+    """What the browser shows and sends back for value ``v`` of a FloatLogSlider: the grid point."""
+    j = np.round((np.log10(v) - s.min) / s.step)
+    return float(10 ** (s.min + j * s.step))
+
+
+@pytest.mark.parametrize("value,lo,hi", [(0.2, 1e-3, 1.0), (0.1, 1e-2, 1e1), (1e-8, 1e-8, 1.0),
+                                         (6.0, 0.1, 10.0), (0.3, 0.2, 1.5)])
+def test_log_slider_keeps_its_opening_value_on_the_browser_grid(value, lo, hi):
+    s = core.log_slider(value, lo, hi)
+    assert s.value == value
+    assert abs(browser_value(s, value) - value) <= 1e-12 * value
+    # the range stays inside [lo, hi] and loses less than one step at each end
+    assert lo * (1 - 1e-9) <= 10 ** s.min and 10 ** s.max <= hi * (1 + 1e-9)
+    assert s.min - np.log10(lo) < s.step + 1e-12 and np.log10(hi) - s.max < s.step + 1e-12
+
+
+def test_log_slider_puts_decade_multiples_on_the_grid():
+    s = core.log_slider(0.1, 1e-2, 1e1)          # 01's h sliders: presets 0.1 and 1
+    for v in (0.01, 0.1, 1.0, 10.0):
+        assert abs(browser_value(s, v) - v) <= 1e-12 * v
+    # the old grid (200 steps over 3 decades from 1e-2) sent back 0.101 for 0.1
+    old = 10 ** (-2 + np.round(1 / 0.015) * 0.015)
+    assert abs(old - 0.101) < 5e-4
+
+
+@pytest.mark.parametrize("args,match", [((0.0, 1e-3, 1.0), "value"), ((0.5, -1.0, 1.0), "lo"),
+                                        ((2.0, 1e-3, 1.0), r"\[lo, hi\]"),
+                                        ((0.5, 1e-3, float("nan")), "hi")])
+def test_log_slider_rejects_bad_input(args, match):
+    with pytest.raises(ValueError, match=match):
+        core.log_slider(*args)
+
+
+def test_same_value_is_half_a_step():
+    s = core.log_slider(0.1, 1e-2, 1e1)
+    half = s.step / 2
+    assert core.same_value(s, 0.1, 0.101)                       # the browser's rounding
+    assert core.same_value(s, 0.1, 10 ** (-1 + 0.99 * half))
+    assert not core.same_value(s, 0.1, 10 ** (-1 + 1.01 * half))
+    assert not core.same_value(s, 0.1, 10 ** (-1 + s.step))      # one step: a real move
+    lin = core.slider(1.0, 0.0, 2.0, step=0.01)
+    assert core.same_value(lin, 1.0, 1.004) and not core.same_value(lin, 1.0, 1.006)
+    import ipywidgets as w
+    tb = w.ToggleButtons(options=["a", "b"])
+    assert core.same_value(tb, "a", "a") and not core.same_value(tb, "a", "b")
+
+
+def make_app():
+    live = core.LiveFigure(figsize=(2, 1.5))
+    calls = []
+    g = core.log_slider(0.2, 1e-3, 1.0, description="γ")
+    b = core.slider(0.9, 0.0, 0.99, step=0.01, description="b")
+    app = core.App({"gamma": g, "b": b}, live, lambda *_: calls.append(1))
+    return app, g, b
+
+
+def test_reset_restores_the_opening_values():
+    app, g, b = make_app()
+    g.value, b.value = 0.05, 0.3
+    app.reset()
+    assert (g.value, b.value) == (0.2, 0.9)
+    app.set_initial(b=0.5)
+    g.value, b.value = 0.01, 0.1
+    app.reset()
+    assert (g.value, b.value) == (0.2, 0.5)
+    with pytest.raises(ValueError, match="unknown control"):
+        app.set_initial(beta=1.0)
+
+
+def test_reset_button_is_in_the_app_and_works():
+    app, g, _ = make_app()
+    assert app.reset_button in app._control_row.children
+    g.value = 0.01
+    app.reset_button.click()
+    assert g.value == 0.2
+
+
+def test_presets_stay_selected_through_browser_rounding():
+    app, g, b = make_app()
+    pick = app.add_presets({"γ = 0.2": {"gamma": 0.2}, "γ = 0.05": {"gamma": 0.05, "b": 0.0}})
+    assert pick.value == "γ = 0.2"                       # the opening values match a preset
+    pick.value = "γ = 0.05"
+    assert (g.value, b.value) == (0.05, 0.0)
+    g.value = browser_value(g, 0.05) * (1 + 1e-15)      # the browser echoes its grid value
+    assert pick.value == "γ = 0.05"
+    g.value = 0.05 * 1.004                               # within half a step
+    assert pick.value == "γ = 0.05"
+    g.value = 10 ** (np.log10(0.05) + g.step)            # one step away: no preset any more
+    assert pick.value is None
+    app.reset()
+    assert pick.value == "γ = 0.2" and (g.value, b.value) == (0.2, 0.9)
+
+
+@pytest.mark.parametrize("presets,match", [({}, "non-empty"), ({"x": {"beta": 1}}, "unknown"),
+                                           ({"x": 3}, "map control names")])
+def test_presets_reject_bad_input(presets, match):
+    app, _, _ = make_app()
+    with pytest.raises(ValueError, match=match):
+        app.add_presets(presets)
+
+
+def test_scaled_explorer_keeps_its_preset_when_the_browser_rounds_h():
+    f = Quadratic([[0.1, -0.1], [-0.1, 1.0]])
+    app = descent.scaled_gd_explorer(f, steps=20)
+    h1, h2, pick = app.controls["h1"], app.controls["h2"], app.controls["H"]
+    assert pick.value == "P = diag(Q)" and (h1.value, h2.value) == (0.1, 1.0)
+    h1.value = 0.101                                     # what the old slider sent back
+    assert pick.value == "P = diag(Q)"
+    pick.value = "I"
+    h1.value = browser_value(h1, 1.0) * (1 + 2e-16)
+    assert pick.value == "I"
+    h1.value = 0.5                                       # a real move
+    assert pick.value == "custom diag"
+    app.reset()
+    assert pick.value == "P = diag(Q)" and (h1.value, h2.value) == (0.1, 1.0)
+
+
+def test_fit_projector_makes_every_text_20px_and_the_figure_fit_the_screen():
+    from course_utils import style
+    from course_utils.widgets.adaptive import filtered_sgd_app
+
+    try:
+        style.lecture()
+        app = filtered_sgd_app(gamma=0.2)
+        assert style.smallest_font_px(app.live.fig, 1250) < 20     # the lesson's 8-pt legend
+        core.fit_projector(app, max_height_px=450)
+        fig = app.live.fig
+        assert style.smallest_font_px(fig, app.display_px) >= 20 - 1e-9
+        w, h = fig.get_size_inches()
+        assert h / w * app.display_px <= 450 + 1e-9
+        # every title stays inside the figure, also after the callback rewrote them
+        app.controls["gamma"].value = 0.05
+        r = fig.canvas.get_renderer()
+        for ax in fig.axes:
+            box = ax.title.get_window_extent(r)
+            if ax.title.get_text().strip():
+                assert box.x0 >= -1 and box.x1 <= fig.bbox.width + 1 and box.y1 <= fig.bbox.height + 1
+    finally:
+        style.notebook()
+
+
+def test_fit_projector_keeps_the_shape_without_squeeze():
+    from course_utils import style
+    from course_utils.widgets.projection import projection_app
+
+    try:
+        style.lecture()
+        app = core.fit_projector(projection_app(), squeeze=False, figsize=(13, 5.4))
+        fig = app.live.fig
+        assert fig.get_size_inches().tolist() == [13, 5.4]
+        title = app.live.axes.title
+        assert title.get_window_extent(fig.canvas.get_renderer()).y1 <= fig.bbox.height + 1  # title on the figure
+        assert abs(app.display_px - 450 * 13 / 5.4) < 1e-9        # shown 450 px tall
+        assert style.smallest_font_px(app.live.fig, app.display_px) >= 20 - 1e-9
+    finally:
+        style.notebook()
+
+
+def test_wrap_lines_never_breaks_inside_math():
+    text = r"$L_m$: 3.8e+16 → 3.9e+16, $\|\theta_0\| = 110$ end"
+    out = core._wrap_lines(text, lambda line: len(line) <= 12)
+    assert out.replace("\n", " ") == text
+    for line in out.split("\n"):
+        assert line.count("$") % 2 == 0
