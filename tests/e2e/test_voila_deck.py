@@ -42,9 +42,6 @@ def load_factor():
 MIN_PX = 20.0
 SMALL = {"width": 1280, "height": 720}
 LARGE = {"width": 1920, "height": 1080}
-# part 4 trains its ten networks when the page opens until the notebook-04 branch ships the
-# precomputed study; after that merge it must meet the bound too (the xfail is not strict)
-SLOW_UNTIL_STUDY = {"04-sharp-or-flat-minima"}
 
 _MEASURE = {}
 
@@ -189,9 +186,6 @@ def test_deck_part_at_projector_scale(path, voila, browser, artifacts, request):
         assert o["scrollW"] <= o["clientW"] + 1, f"horizontal overflow at 1920: {o}"
 
         bound = READY_S * factor
-        if path.stem in SLOW_UNTIL_STUDY and ready > bound:
-            pytest.xfail(f"ready after {ready:.1f} s: part 4 trains its networks on opening until the "
-                         "precomputed study of the notebook-04 branch is merged")
         assert ready <= bound, (f"ready after {ready:.1f} s; bound {READY_S} s on an idle machine, "
                                 f"x {factor:.2f} for the measured load")
     finally:
