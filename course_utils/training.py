@@ -213,11 +213,19 @@ class _Stack:
         self.grad = np.empty_like(self.theta)
         self.blocks = self.spec.blocks(self.theta)
         self.gblocks = self.spec.blocks(self.grad)
+        self._work = {}             # reusable layer buffers per (rows, batch size)
+
+    def work(self, n):
+        """The :meth:`course_utils.nets.NetSpec.workspace` for batches of ``n`` points."""
+        w = self._work.get(n)
+        if w is None:
+            w = self._work[n] = self.spec.workspace((self.theta.shape[0], n))
+        return w
 
     def step(self, Xa, y):
         """One mini-batch step: ``Xa`` ``(B, n0 + 1)`` and ``y`` ``(B,)`` shared by all rows, or
         ``(R, B, n0 + 1)`` and ``(R, B)``, one batch per row."""
-        self.spec._loss_and_grad(self.blocks, Xa, y, self.gblocks)
+        self.spec._loss_and_grad(self.blocks, Xa, y, self.gblocks, work=self.work(y.shape[-1]))
         for sl, opt in self.groups:
             opt.apply(self.theta[sl], self.grad[sl])
 
@@ -343,7 +351,7 @@ def train(configs, X, y, *, seed=0, batch_size=20, max_epochs=5000, theta0=None,
                         b = pr[:, s0:s0 + batch_size]
                         st.step(Xa[b], y[b])
             for st in stacks:
-                loss, dead = _full_loss(spec, st.theta, Xa, y)
+                loss, dead = _full_loss(spec, st.theta, Xa, y, work=st.work(N))
                 norm = np.linalg.norm(st.theta, axis=1)
                 bad = ~np.isfinite(loss) | ~(norm <= blowup) | (dead & (loss > 0))
                 zero = (loss == 0.0) & ~bad
@@ -394,11 +402,11 @@ def train(configs, X, y, *, seed=0, batch_size=20, max_epochs=5000, theta0=None,
     return results
 
 
-def _full_loss(spec, theta, Xa, y):
+def _full_loss(spec, theta, Xa, y, work=None):
     """The full-batch hinge loss of every row, and whether the network is dead (no relu of the
     first layer active on any point: then the output is constant and every gradient is 0)."""
     blocks = spec.blocks(theta)
-    m, hs, acts = spec._forward(blocks, Xa, keep=True)
+    m, hs, acts = spec._forward(blocks, Xa, keep=True, work=work)
     loss = np.maximum(0.0, 1.0 - y * m).mean(axis=-1)
     dead = ~np.any(acts[0] > 0, axis=(-2, -1)) if acts else np.zeros(theta.shape[0], dtype=bool)
     return loss, dead
