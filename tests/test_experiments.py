@@ -56,3 +56,16 @@ def test_cache_returns_the_same_object():
     assert a is b
     assert "| 10 |" in experiments.table_markdown(a)
     assert experiments.slides_markdown().count("\n") == 6
+
+
+def test_sweep_split_over_threads_gives_the_same_runs():
+    # the seeds are split over the workers (one stack per thread);
+    # a run's numbers must not depend on which stack (thread) trained it
+    one = experiments.sweep((3, 4), max_epochs=4, workers=1)
+    two = experiments.sweep((3, 4), max_epochs=4, workers=2)
+    assert one is not two and len(one) == len(two) == 20
+    for a, b in zip(one, two):
+        assert (a.seed, a.sigma, a.algorithm) == (b.seed, b.sigma, b.algorithm)
+        np.testing.assert_array_equal(a.theta_end, b.theta_end)
+        assert a.epochs == b.epochs == 4 or a.converged
+    assert len({r.norm_theta_end for r in one}) == 20
