@@ -701,8 +701,10 @@ def run(optimizer, grad, x0, steps, *, hessian=None, blowup=1e8, callback=None,
             else:
                 step, state = optimizer.update(g, state, x)
             x = x + step
-            alive &= np.all(np.isfinite(x), axis=-1) & (np.linalg.norm(x, axis=-1) <= limit)
-            if np.all(alive):
+            # ||x|| as np.linalg.norm computes it, without its wrapper; a NaN or inf entry makes
+            # the norm NaN or inf, so the comparison also catches non-finite iterates
+            alive &= np.sqrt(np.add.reduce(x * x, axis=-1)) <= limit
+            if alive.all():
                 out[k + 1] = x
             else:
                 # a diverged run shows as NaN; inside the loop it is parked at x0 so that the
@@ -713,7 +715,7 @@ def run(optimizer, grad, x0, steps, *, hessian=None, blowup=1e8, callback=None,
                 states.append(state)
             if callback is not None:
                 callback(k + 1, out[k + 1], state)
-            if not np.any(alive):
+            if not alive.any():
                 break
     return (out, states) if return_states else out
 
