@@ -70,7 +70,8 @@ def refresh(path: Path, timeout: int = 600) -> float:
 
 
 def main(argv):
-    paths = [Path(a).resolve() for a in argv] or sorted(NOTEBOOKS.glob("*.ipynb"))
+    paths = [Path(a).resolve() for a in argv] or (sorted(NOTEBOOKS.glob("*.ipynb"))          # the lessons
+                                                  + sorted(NOTEBOOKS.glob("lecture/*.ipynb")))  # the deck
     for path in paths:
         print(f"executing {path.relative_to(ROOT)} ...", flush=True)
         seconds = refresh(path)
