@@ -12,6 +12,9 @@ LOCK   := requirements.lock
 LOCK_PYTHON ?= python3.11
 # `make test-latest`: the newest versions, in a venv of their own
 LATEST := .venv-latest
+# matplotlib's font cache lives in the venv it belongs to: a cache shared in ~/.cache that another
+# (since deleted) venv wrote can lack matplotlib's own fonts, and every figure then warns on stderr
+export MPLCONFIGDIR := $(CURDIR)/$(VENV)/mplconfig
 
 .PHONY: lab test unit lecture notebooks bench site study lock test-latest venv-ok clean
 
