@@ -83,7 +83,7 @@ test-latest:
 	$(call make_venv,$(LATEST))
 	$(LATEST)/bin/python -m pip install --upgrade --upgrade-strategy eager -e '.[test,site]'
 	$(LATEST)/bin/python -m pip list --format=freeze | grep -iE '^(numpy|matplotlib|ipywidgets|jupyterlab)=='
-	$(LATEST)/bin/python -m pytest
+	MPLCONFIGDIR=$(CURDIR)/$(LATEST)/mplconfig $(LATEST)/bin/python -m pytest
 
 ## make lecture: the lecture deck (notebooks/lecture: the lecture in slide order, projector scale)
 ## in Voila; open the printed address. Each deck page is executed ahead (a pre-heated kernel) so
