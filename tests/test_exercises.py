@@ -170,7 +170,8 @@ def test_hints_point_the_way_without_the_result():
 
 
 def test_the_demo_of_notebook_00_belongs_to_no_lesson():
-    """00 shows a verdict and a hint; they are the demo's, so no lesson's exercise is given away."""
+    """00 demonstrates the verdicts on its own demo exercise, stored without output: a reader runs
+    it to see them, and no exercise's hint or verdict is on the page before that."""
     import json
 
     assert exercises.check("00-demo", 0.5).ok and not exercises.check("00-demo", 1.0).ok
@@ -180,9 +181,10 @@ def test_the_demo_of_notebook_00_belongs_to_no_lesson():
                     + "".join(o.get("data", {}).get("text/markdown", ""))
                     for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []))
     for name, ex in exercises.exercises().items():
-        if not name.startswith("00-"):
-            assert ex.hint not in shown, name
-    assert exercises.exercises()["00-demo"].hint in shown
+        assert ex.hint not in shown, name
+    assert "✓" not in shown and "✗" not in shown
+    demo = [c for c in nb["cells"] if c["cell_type"] == "code" and 'check("00-demo"' in "".join(c["source"])]
+    assert len(demo) == 1 and "no-stored-output" in demo[0]["metadata"].get("tags", [])
 
 
 def test_precision_examples_use_no_exercise_answer():
