@@ -46,7 +46,7 @@ import numpy as np
 from . import _checks, landscape, nets, training
 from .datasets.spirals import two_spirals
 
-__all__ = ["SIGMAS", "SGD_STEPS", "ADAM_STEP", "SLIDES", "TEST_SET", "data", "test_data",
+__all__ = ["SweepResults", "SIGMAS", "SGD_STEPS", "ADAM_STEP", "SLIDES", "TEST_SET", "data", "test_data",
            "sharp_flat", "sweep", "measure", "lipschitz_measured", "largest_stable_step",
            "parse_seeds", "records", "save_npz", "table_markdown", "slides_markdown",
            "ProgressBar", "main", "STUDY_SETTINGS", "LANDSCAPE_SPANS", "Study",
@@ -186,6 +186,64 @@ def parse_seeds(text):
     return tuple(out)
 
 
+class SweepResults(tuple):
+    """The runs of a σ experiment: an immutable tuple of
+    :class:`course_utils.training.RunResult` with lookup by name.
+
+    Order (documented, and what the JSON and ``--save`` follow): per seed, in the order the seeds
+    were given; within a seed, Adam's runs then SGD's; within an algorithm, in the order of the σ
+    values. Index it like a tuple, or ask :meth:`get` and never count positions.
+
+    Example
+    -------
+    >>> runs = SweepResults([])
+    >>> runs.get(1.0, "sgd")
+    Traceback (most recent call last):
+    ...
+    KeyError: 'no run for sigma=1, algorithm=sgd, seed=any among 0 runs'
+    """
+
+    def __new__(cls, runs=()):
+        return super().__new__(cls, tuple(runs))
+
+    def get(self, sigma, algorithm, seed=None):
+        """The run with this σ and algorithm (and seed: needed when several seeds are held)."""
+        hits = [r for r in self if math.isclose(r.sigma, float(sigma), rel_tol=1e-12)
+                and r.algorithm == algorithm and (seed is None or r.seed == seed)]
+        if not hits:
+            raise KeyError(f"no run for sigma={float(sigma):g}, algorithm={algorithm}, "
+                           f"seed={'any' if seed is None else seed} among {len(self)} runs")
+        if len(hits) > 1:
+            raise KeyError(f"{len(hits)} runs for sigma={float(sigma):g}, algorithm={algorithm}: "
+                           f"pass seed= (one of {sorted({r.seed for r in hits})})")
+        return hits[0]
+
+    def select(self, algorithm=None, seed=None):
+        """The runs of one algorithm and/or seed, in the same order."""
+        return SweepResults(r for r in self if (algorithm is None or r.algorithm == algorithm)
+                            and (seed is None or r.seed == seed))
+
+    @property
+    def seeds(self):
+        return tuple(dict.fromkeys(r.seed for r in self))
+
+    @property
+    def sigmas(self):
+        return tuple(dict.fromkeys(r.sigma for r in self))
+
+    @property
+    def algorithms(self):
+        return tuple(dict.fromkeys(r.algorithm for r in self))
+
+    def __getitem__(self, i):
+        out = super().__getitem__(i)
+        return SweepResults(out) if isinstance(i, slice) else out
+
+    def __repr__(self):
+        return (f"SweepResults({len(self)} runs: seeds {self.seeds}, algorithms {self.algorithms}, "
+                f"sigmas {self.sigmas})")
+
+
 def _configs(seeds, sigmas, adam_step, sgd_steps, algorithms):
     """Per seed: Adam's runs (in the order of sigmas), then SGD's -- the JSON's order."""
     out = []
@@ -232,8 +290,8 @@ class _Progress:
 def _sharp_flat(seed, sigmas, adam_step, sgd_steps, max_epochs, algorithms, progress):
     X, y = data()
     configs = _configs((seed,), sigmas, adam_step, sgd_steps, algorithms)
-    return tuple(training.train(configs, X, y, seed=seed, max_epochs=max_epochs,
-                                progress=progress.fn))
+    return SweepResults(training.train(configs, X, y, seed=seed, max_epochs=max_epochs,
+                                     progress=progress.fn))
 
 
 def cache_clear():
@@ -293,7 +351,7 @@ def _sweep(seeds, sigmas, adam_step, sgd_steps, max_epochs, algorithms, workers,
         with ThreadPoolExecutor(len(parts)) as ex:
             outs = list(ex.map(run, range(len(parts))))
     by = {c: r for mine, res in outs for c, r in zip(mine, res)}
-    return tuple(by[c] for c in configs)
+    return SweepResults(by[c] for c in configs)
 
 
 # ------------------------------------------------------------------------------------ measuring
@@ -693,7 +751,7 @@ class Study:
                     final_loss=rec["final_loss"], train_accuracy=rec["train_accuracy"],
                     lipschitz_theta0=rec["lipschitz_theta0"], lipschitz_end=rec["lipschitz_end"],
                     history={"lipschitz_epoch": ep, "lipschitz": lip}, seed=seed))
-        return tuple(out)
+        return SweepResults(out)
 
     def decision(self, sigma, algorithm, setting="main"):
         """The sign of the stored seed-0 run's m(x) on :attr:`decision_grid`: ``n x n`` values ±1

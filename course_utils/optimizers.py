@@ -21,6 +21,7 @@ This module imports neither matplotlib nor ipywidgets.
 
 from __future__ import annotations
 
+import inspect
 import os
 from typing import Any, Callable, NamedTuple
 
@@ -31,7 +32,7 @@ from . import _checks
 __all__ = [
     "Optimizer", "gd", "scaled_gd", "newton", "sgd_momentum", "filtered_sgd", "adagrad",
     "rmsprop", "adam", "adamax", "adadelta", "run", "diverged", "divergence_step",
-    "metric_diagonal", "filtered_gradient", "inverse_time_decay",
+    "metric_diagonal", "filtered_gradient", "inverse_time_decay", "make", "NAMES",
 ]
 
 
@@ -598,6 +599,44 @@ def bfgs(step=1.0, H0=None, curvature_tol=1e-12):
 
 
 __all__ += ["bfgs"]
+
+
+def _registry():
+    return {"gd": gd, "sgd": gd, "scaled_gd": scaled_gd, "newton": newton,
+            "sgd_momentum": sgd_momentum, "momentum": sgd_momentum, "filtered_sgd": filtered_sgd,
+            "adagrad": adagrad, "rmsprop": rmsprop, "adam": adam, "adamax": adamax,
+            "adadelta": adadelta, "bfgs": bfgs}
+
+
+NAMES = ("gd", "sgd", "scaled_gd", "newton", "sgd_momentum", "momentum", "filtered_sgd", "adagrad",
+         "rmsprop", "adam", "adamax", "adadelta", "bfgs")
+
+
+def make(name, step, **hyper):
+    r"""The optimizer called ``name`` with step size ``step`` (:math:`\gamma`) and its
+    hyper-parameters: the one factory that training, the apps and the notebooks use.
+
+    ``name`` is one of :data:`NAMES` (case and ``-`` ignored; ``"sgd"`` is :func:`gd`, which on
+    sampled gradients is SGD; ``"momentum"`` is :func:`sgd_momentum`). ``step`` is a number, an
+    array (one step per run) or a schedule ``k -> gamma_k``. An unknown name or hyper-parameter
+    raises ``ValueError`` listing the valid ones.
+
+    >>> make("adam", 1e-2, b_m=0.8).name
+    'Adam'
+    >>> make("Filtered-SGD", 0.1, b_m=0.9).name
+    'filtered SGD'
+    """
+    key = str(name).lower().replace("-", "_").replace(" ", "_")
+    factories = _registry()
+    if key not in factories:
+        raise ValueError(f"make: unknown optimizer {name!r}; choose one of {', '.join(NAMES)}")
+    factory = factories[key]
+    allowed = [p for p in inspect.signature(factory).parameters if p != "step"]
+    unknown = sorted(set(hyper) - set(allowed))
+    if unknown:
+        raise ValueError(f"make({name!r}): unknown hyper-parameter(s) {unknown}; "
+                         f"{factory.__name__} takes {allowed}")
+    return factory(step, **hyper)
 
 
 def metric_diagonal(state):

@@ -209,8 +209,13 @@ def same_value(w, a, b):
 class App(widgets.VBox):
     """A ``VBox`` of controls and a :class:`LiveFigure`, displayed with a static PNG fallback.
 
-    ``app.live`` is the LiveFigure, ``app.update`` the callback (call it to redraw by hand),
-    ``app.controls`` a dict of the controls by name.
+    ``app.live`` is the LiveFigure, ``app.update`` the callback, ``app.controls`` a dict of the
+    controls by name, ``app.artists`` a dict of the figure's moving artists by name (tests address
+    them by name, never by position), ``app.model`` the numbers-only model the app draws.
+
+    With ``observe=True`` the app wires every control to ``update(values)``, ``values`` being
+    :meth:`values` (a dict by control name); :meth:`redraw` calls it by hand. Multi-control
+    changes (:meth:`reset`, a preset) redraw once. See the recipe in :mod:`course_utils.widgets`.
 
     Lecturer controls
     -----------------
@@ -234,7 +239,8 @@ class App(widgets.VBox):
     (1.0, None)
     """
 
-    def __init__(self, controls, live, update, header=None):
+    def __init__(self, controls, live, update, header=None, *, model=None, artists=None,
+                 observe=False):
         rows = [widgets.HTML(LECTURE_CSS)] if style.current() == "lecture" else []
         if header is not None:
             rows.append(header)
@@ -252,19 +258,51 @@ class App(widgets.VBox):
         self.controls = controls
         self.live = live
         self.update = update
+        self.model = model
+        self.artists = dict(artists or {})
         self.initial = {name: w.value for name, w in controls.items() if _settable(w)}
         self.presets = None
         self._preset_values = {}
         self._applying = False
+        self._held = 0
+        self._observe_flag = bool(observe)
+        if observe:
+            for w in controls.values():
+                if _settable(w):
+                    w.observe(lambda change: self.redraw(), names="value")
+
+    # -- the recipe: update(values) -------------------------------------------------------------
+    def values(self):
+        """The controls' current values by name (what ``update(values)`` receives)."""
+        return {name: w.value for name, w in self.controls.items() if _settable(w)}
+
+    def redraw(self):
+        """Call ``update(self.values())`` now, unless a multi-control change is being applied
+        (:meth:`reset`, a preset), which redraws once at its end."""
+        if self._held == 0:
+            return self.update(self.values())
+        return None
 
     # -- reset ----------------------------------------------------------------------------------
     def _set(self, values):
-        """Set controls by name: sliders first, selections (preset pickers) last."""
+        """Set controls by name: sliders first, selections (preset pickers) last. An app built
+        with ``observe=True`` redraws once afterwards, not once per control."""
         order = sorted(values, key=lambda n: isinstance(self.controls[n], _SELECTIONS))
-        for name in order:
-            w = self.controls[name]
-            if w.value != values[name]:
-                w.value = values[name]
+        changed = False
+        self._held += 1
+        try:
+            for name in order:
+                w = self.controls[name]
+                if w.value != values[name]:
+                    w.value = values[name]
+                    changed = True
+        finally:
+            self._held -= 1
+        if changed and self._observing():
+            self.redraw()
+
+    def _observing(self):
+        return self._held == 0 and self._observe_flag
 
     def set_initial(self, **values):
         """Set controls and make these values the ones :meth:`reset` returns to.
