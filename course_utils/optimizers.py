@@ -3,18 +3,31 @@ r"""Optimizers as small ``(init, update)`` pairs with explicit state, in the sty
 Every optimizer here is an :class:`Optimizer` with two pure functions::
 
     state = opt.init(x0)
-    step, state = opt.update(g, state, x)     # then x <- x + step
+    dx, state = opt.update(g, state, x)              # then x <- x + dx
+    dx, state = opt.update(g, state, x, step=0.05)   # the same update with the step size 0.05
 
-``state`` is a NamedTuple, so a run can be replayed, inspected or stored. Updates work
-coordinate-wise on arrays of any shape ``(..., n)``, so many independent runs (one per row) advance
-in one batched call. :func:`run` is the driver loop the notebooks use.
+``state`` is a NamedTuple with one type per optimizer (:class:`AdamState`, :class:`AdagradState`,
+...), each field one quantity of the update equations, named as in its docstring; so a run can be
+replayed, inspected or stored. Updates work coordinate-wise on arrays of any shape ``(..., n)``,
+so many independent runs (one per row) advance in one batched call. :func:`run` is the driver
+loop the notebooks use; :func:`make` builds an optimizer from its name.
 
-The step size ``step`` (:math:`\gamma_k`) may be a number, an array broadcasting against ``x``
-(one step per run), or a callable ``k -> gamma_k`` for a schedule (k = 1, 2, ...).
+**The step size** :math:`\gamma_k` is ``step`` everywhere: a number, an array broadcasting against
+``x`` (one step per run: shape ``(R, 1)`` for R runs ``(R, n)``), or a schedule ``k -> gamma_k``
+(k = 1, 2, ...). The factory's ``step`` (``adam(1e-3)``) is the default; ``update(..., step=...)``
+overrides it for that call. The state holds no step size, so a trainer that changes a run's step,
+or drops finished runs (:func:`take_runs`), keeps its optimizer: it passes its current steps at
+every call. A factory given ``step=None`` needs ``step=`` at every update.
+
+>>> opt = adam(1e-3)
+>>> state = opt.init(np.zeros((2, 1)))                    # two runs of one variable
+>>> dx, state = opt.update(np.ones((2, 1)), state, step=np.array([[0.1], [0.2]]))
+>>> dx.round(6).tolist()                                  # first step: -step * sign(g)
+[[-0.1], [-0.2]]
 
 Conventions follow PyTorch's ``torch.optim`` (defaults included); each docstring says where other
-libraries differ. Every adaptive state stores the metric it just used, ``state.h``, the diagonal of
-:math:`H_k`, so plots can read it with :func:`metric_diagonal`.
+libraries differ. Every state stores the metric it just used, ``state.h``, the diagonal of
+:math:`H_k` (ones for the unscaled methods), so plots read it with :func:`metric_diagonal`.
 
 This module imports neither matplotlib nor ipywidgets.
 """
@@ -28,18 +41,28 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from . import _checks
+from .metric import Metric
 
 __all__ = [
     "Optimizer", "gd", "scaled_gd", "newton", "sgd_momentum", "filtered_sgd", "adagrad",
-    "rmsprop", "adam", "adamax", "adadelta", "run", "diverged", "divergence_step",
-    "metric_diagonal", "filtered_gradient", "inverse_time_decay", "make", "NAMES",
+    "rmsprop", "adam", "adamax", "adadelta", "bfgs", "run", "diverged", "divergence_step",
+    "metric_diagonal", "filtered_gradient", "take_runs", "inverse_time_decay", "make", "NAMES",
+    "GDState", "MomentumState", "FilteredState", "AdagradState", "RMSpropState", "AdamState",
+    "AdamaxState", "AdadeltaState", "BFGSState",
 ]
 
 
 class Optimizer(NamedTuple):
-    """An optimizer: ``init(x0) -> state`` and ``update(g, state, x, hessian=None) -> (step, state)``.
+    r"""An optimizer: ``init(x0) -> state`` and ``update(g, state, x=None, step=None) -> (dx, state)``.
 
-    ``needs_hessian`` tells :func:`run` to pass ``hessian=`` (the matrix at the current point).
+    One iteration is ``x <- x + dx``. ``update`` computes :math:`\gamma_k` with
+    ``k = state.count + 1`` from ``step`` when given (a number, an array broadcasting against
+    ``g``, or a schedule ``k -> gamma_k``), else from the factory's step: giving the step at call
+    time is the same as building the optimizer with that step. ``x`` is the current point (only
+    :func:`bfgs` and a callable Newton Hessian need it).
+
+    ``needs_hessian`` tells :func:`run` to pass ``hessian=`` (the matrix at the current point):
+    Newton's update is ``update(g, state, x=None, step=None, hessian=None)``.
     """
 
     init: Callable[..., Any]
@@ -58,6 +81,39 @@ def _step_schedule(step, name="step"):
     return lambda k: value
 
 
+def _optimizer(name, step, init, advance, needs_hessian=False):
+    r"""The :class:`Optimizer` ``name`` from ``init(x0) -> state`` and the update rule
+    ``advance(gamma, g, state, k, x, **extra) -> (dx, state)`` at the step size
+    :math:`\gamma_k`, which is resolved here, once for every optimizer: the call's ``step`` when
+    given, else the factory's ``step``."""
+    default = None if step is None else _step_schedule(step)
+
+    def update(g, state, x=None, step=None, **extra):
+        k = state.count + 1
+        if step is not None:
+            gamma = _step_schedule(step)(k)
+        elif default is not None:
+            gamma = default(k)
+        else:
+            raise ValueError(f"{name} was built with step=None: give the step size at every call, "
+                             f"update(g, state, x, step=...)")
+        g = np.asarray(g, dtype=float)
+        if np.ndim(gamma) and not _fits(np.shape(gamma), g.shape):
+            raise ValueError(f"step of shape {np.shape(gamma)} does not broadcast against the gradient "
+                             f"of shape {g.shape}; one step per run of a batch (R, n) is an (R, 1) array")
+        return advance(gamma, g, state, k, x, **extra)
+
+    return Optimizer(init, update, name, needs_hessian)
+
+
+def _fits(shape, target):
+    """Whether an array of ``shape`` broadcasts against ``target`` without enlarging it."""
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
 def _eps(eps, who):
     """eps > 0 for the adaptive methods: with eps = 0 a coordinate whose gradients were all 0 so far
     gives 0/0 (NaN) in the step."""
@@ -68,30 +124,59 @@ def _eps(eps, who):
     return eps
 
 
-def inverse_time_decay(step0, decay_steps=1.0):
-    r"""The schedule :math:`\gamma_k = \gamma_0 / (1 + (k-1)/T)`: non-summable steps that go to 0.
+def _moment_settings(b_m, b_v, eps, who):
+    """The validated ``(b_m, b_v, eps)`` of Adam and Adamax."""
+    return _checks.decay(b_m, "b_m"), _checks.decay(b_v, "b_v"), _eps(eps, who)
 
-    >>> sched = inverse_time_decay(0.1, decay_steps=10)
+
+def _filter(b_m, m_hat, g):
+    r""":math:`\hat m_k = b_m \hat m_{k-1} + (1 - b_m) g_k`, the filtered gradient."""
+    return b_m * m_hat + (1.0 - b_m) * g
+
+
+def _starting_at_zero(State, h0):
+    """``init(x0) -> State(0, 0, ..., 0, h0)``: every accumulator of the state starts at 0 (the
+    shape of x0), the metric diagonal ``h`` at ``h0``."""
+    def init(x0):
+        z = np.zeros(np.shape(x0))
+        return State(0, *([z] * (len(State._fields) - 2)), z + h0)
+    return init
+
+
+def inverse_time_decay(step, decay_iterations=1.0):
+    r"""The schedule :math:`\gamma_k = \gamma_1 / (1 + (k-1)/T)`: non-summable steps that go to 0.
+
+    ``step`` is :math:`\gamma_1`, ``decay_iterations`` is T (the step has halved at k = T + 1).
+
+    >>> sched = inverse_time_decay(0.1, decay_iterations=10)
     >>> sched(1), sched(11)
     (0.1, 0.05)
     """
-    step0 = _checks.positive(step0, "step0")
-    decay_steps = _checks.positive(decay_steps, "decay_steps")
-    return lambda k: step0 / (1.0 + (k - 1) / decay_steps)
+    step = _checks.positive(step, "step")
+    decay_iterations = _checks.positive(decay_iterations, "decay_iterations")
+    return lambda k: step / (1.0 + (k - 1) / decay_iterations)
 
 
 # ---------------------------------------------------------------------------------------------
 # Fixed metrics
 # ---------------------------------------------------------------------------------------------
 class GDState(NamedTuple):
-    count: int      # k, the number of updates taken
-    h: Any          # the diagonal of the metric used (ones for plain GD)
+    r"""The state of :func:`gd`, :func:`scaled_gd` and :func:`newton`.
+
+    ``count``: k, the number of updates taken. ``h``: :math:`\operatorname{diag}(H_k)`, the
+    diagonal of the metric of the last update, shape of x (ones for GD, ``diag(H)`` for scaled GD,
+    the Hessian's diagonal for Newton; before any Newton update, ones).
+    """
+
+    count: int
+    h: Any
 
 
 def gd(step):
     r"""Gradient descent, :math:`x_{k+1} = x_k - \gamma_k \nabla f(x_k)`.
 
     It minimizes the model :math:`f(x_k) + \nabla f(x_k)^T(x-x_k) + \frac{1}{2\gamma_k}\|x-x_k\|_2^2`.
+    On sampled gradients it is SGD. State: :class:`GDState`.
 
     Parameters
     ----------
@@ -106,23 +191,22 @@ def gd(step):
     >>> run(gd(1.0), f.grad, [1.0, 1.0], steps=2)[-1]
     array([0.91, 0.1 ])
     """
-    gamma = _step_schedule(step)
+    def advance(gamma, g, state, k, x):
+        return -gamma * g, GDState(k, state.h)
 
-    def init(x0):
-        return GDState(0, np.ones(np.shape(x0)[-1]))
+    return _optimizer("GD", step, _starting_at_zero(GDState, 1.0), advance)
 
-    def update(g, state, x=None):
-        k = state.count + 1
-        return -gamma(k) * g, GDState(k, state.h)
 
-    return Optimizer(init, update, "GD")
+def _solve(M, g):
+    r""":math:`H^{-1}g` for a :class:`~course_utils.metric.Metric` and g of any shape ``(..., n)``."""
+    return M.solve(g) if g.ndim <= 2 else M.solve(g.reshape(-1, g.shape[-1])).reshape(g.shape)
 
 
 def scaled_gd(step, H):
     r"""Scaled gradient descent, :math:`x_{k+1} = x_k - \gamma_k H^{-1}\nabla f(x_k)`.
 
     It minimizes the scaled model :math:`f(x_k) + \nabla f(x_k)^T(x-x_k) +
-    \frac{1}{2\gamma_k}\|x-x_k\|_H^2` with :math:`\|v\|_H^2 = v^T H v`.
+    \frac{1}{2\gamma_k}\|x-x_k\|_H^2` with :math:`\|v\|_H^2 = v^T H v`. State: :class:`GDState`.
 
     Parameters
     ----------
@@ -137,21 +221,17 @@ def scaled_gd(step, H):
     >>> run(scaled_gd(1.0, H=f.hessian()), f.grad, [1.0, 1.0], steps=1)[-1]   # one Newton step
     array([0., 0.])
     """
-    gamma = _step_schedule(step)
-    H, diag = _checks.as_metric(H, "H")
-    h = H if diag else np.diag(H).copy()
+    M = Metric(H, name="H")
 
     def init(x0):
-        if np.shape(x0)[-1] != H.shape[0]:
-            raise ValueError(f"H is for n = {H.shape[0]} variables but x0 has shape {np.shape(x0)}")
-        return GDState(0, h)
+        if np.shape(x0)[-1] != M.n:
+            raise ValueError(f"H is for n = {M.n} variables but x0 has shape {np.shape(x0)}")
+        return GDState(0, np.broadcast_to(M.diag, np.shape(x0)).copy())
 
-    def update(g, state, x=None):
-        k = state.count + 1
-        d = g / H if diag else np.linalg.solve(H, np.asarray(g)[..., None])[..., 0]
-        return -gamma(k) * d, GDState(k, state.h)
+    def advance(gamma, g, state, k, x):
+        return -gamma * _solve(M, g), GDState(k, state.h)
 
-    return Optimizer(init, update, "scaled GD")
+    return _optimizer("scaled GD", step, init, advance)
 
 
 def _hessian_matrix(H, n=None, where=""):
@@ -174,7 +254,8 @@ def newton(step=1.0, hessian=None):
     r"""Newton's method, :math:`x_{k+1} = x_k - \gamma_k [\nabla^2 f(x_k)]^{-1}\nabla f(x_k)`.
 
     Scaled GD with the metric :math:`H_k = \nabla^2 f(x_k)` chosen anew at every point. On a
-    strongly convex quadratic one step with ``step=1`` lands on the minimizer.
+    strongly convex quadratic one step with ``step=1`` lands on the minimizer. State:
+    :class:`GDState`; its update is ``update(g, state, x=None, step=None, hessian=None)``.
 
     Parameters
     ----------
@@ -194,7 +275,6 @@ def newton(step=1.0, hessian=None):
     >>> run(newton(hessian=2 * f.hessian()), f.grad, [3.0, -2.0], steps=1)[-1]   # half of the way
     array([-4.05555556, -1.55555556])
     """
-    gamma = _step_schedule(step)
     own = hessian
     if own is not None and not callable(own):
         own = _hessian_matrix(own)
@@ -203,28 +283,45 @@ def newton(step=1.0, hessian=None):
         n = np.shape(x0)[-1]
         if own is not None and not callable(own):
             _hessian_matrix(own, n)
-        return GDState(0, np.ones(n))
+        return GDState(0, np.ones(np.shape(x0)))
 
-    def update(g, state, x=None, hessian=None):
+    def advance(gamma, g, state, k, x, hessian=None):
         H = own if own is not None else hessian     # newton(hessian=H) wins over run's fallback
         if H is None:
             raise ValueError("newton needs the Hessian: pass newton(hessian=f.hessian) or "
                              "run(..., hessian=f.hessian)")
-        g = np.asarray(g, dtype=float)
         Hk = _hessian_matrix(H(x) if callable(H) else H, g.shape[-1], " (at the current x)" if callable(H) else "")
-        k = state.count + 1
         d = np.linalg.solve(Hk, g[..., None])[..., 0]
-        return -gamma(k) * d, GDState(k, np.diagonal(Hk, axis1=-2, axis2=-1).copy())
+        h = np.broadcast_to(np.diagonal(Hk, axis1=-2, axis2=-1), g.shape).copy()
+        return -gamma * d, GDState(k, h)
 
-    return Optimizer(init, update, "Newton", needs_hessian=True)
+    return _optimizer("Newton", step, init, advance, needs_hessian=True)
 
 
 # ---------------------------------------------------------------------------------------------
 # Filtered gradients (no metric)
 # ---------------------------------------------------------------------------------------------
 class MomentumState(NamedTuple):
+    r"""The state of :func:`sgd_momentum`.
+
+    ``count``: k. ``buffer``: the momentum buffer :math:`b_k` (PyTorch's ``momentum_buffer``; zeros
+    before the first update). ``h``: ones (no metric).
+    """
+
     count: int
-    m: Any          # the filtered gradient (momentum buffer)
+    buffer: Any
+    h: Any
+
+
+class FilteredState(NamedTuple):
+    r"""The state of :func:`filtered_sgd`.
+
+    ``count``: k. ``m_hat``: the filtered gradient :math:`\hat m_k` (the exponential average,
+    *before* any bias correction; :math:`\hat m_0 = 0`). ``h``: ones (no metric).
+    """
+
+    count: int
+    m_hat: Any
     h: Any
 
 
@@ -240,29 +337,25 @@ def sgd_momentum(step=1e-3, momentum=0.9, dampening=0.0):
     not at 0) and in the weight :math:`(1-\tau)` (the slides use :math:`1 - b_m`, i.e.
     :math:`\tau = \mu`). Keras and optax (``optax.sgd(momentum=...)``) use the same
     un-dampened recursion :math:`b_k = \mu b_{k-1} + g_k` with :math:`b_0 = 0`.
+    State: :class:`MomentumState` (``buffer`` is :math:`b_k`).
 
     Example
     -------
     >>> opt = sgd_momentum(0.1, momentum=0.5)
     >>> s = opt.init(np.zeros(1))
-    >>> step, s = opt.update(np.array([1.0]), s); step
+    >>> dx, s = opt.update(np.array([1.0]), s); dx
     array([-0.1])
-    >>> step, s = opt.update(np.array([1.0]), s); step        # b_2 = 0.5 * 1 + 1
+    >>> dx, s = opt.update(np.array([1.0]), s); dx            # b_2 = 0.5 * 1 + 1
     array([-0.15])
     """
-    gamma = _step_schedule(step)
     momentum = _checks.decay(momentum, "momentum")
     dampening = _checks.decay(dampening, "dampening")
 
-    def init(x0):
-        return MomentumState(0, np.zeros(np.shape(x0)), np.ones(np.shape(x0)[-1]))
+    def advance(gamma, g, state, k, x):
+        b = g.copy() if k == 1 else momentum * state.buffer + (1.0 - dampening) * g
+        return -gamma * b, MomentumState(k, b, state.h)
 
-    def update(g, state, x=None):
-        k = state.count + 1
-        m = g.copy() if k == 1 else momentum * state.m + (1.0 - dampening) * g
-        return -gamma(k) * m, MomentumState(k, m, state.h)
-
-    return Optimizer(init, update, "SGD + momentum")
+    return _optimizer("SGD + momentum", step, _starting_at_zero(MomentumState, 1.0), advance)
 
 
 def filtered_sgd(step=1e-3, b_m=0.9, bias_correction=False):
@@ -273,38 +366,92 @@ def filtered_sgd(step=1e-3, b_m=0.9, bias_correction=False):
         x_{k+1} = x_k - \gamma_k \hat m_k \quad (\text{or } \gamma_k \hat m_k/(1-b_m^k)
         \text{ with bias correction}).
 
-    This is Adam with the metric removed (:math:`H_k = I`).
+    This is Adam with the metric removed (:math:`H_k = I`). State: :class:`FilteredState`
+    (``m_hat`` is :math:`\hat m_k`, uncorrected in both cases).
 
     Example
     -------
     >>> opt = filtered_sgd(0.1, b_m=0.9)
-    >>> step, s = opt.update(np.array([2.0]), opt.init(np.zeros(1))); step    # -0.1 * 0.1 * 2
+    >>> dx, s = opt.update(np.array([2.0]), opt.init(np.zeros(1))); dx    # -0.1 * 0.1 * 2
     array([-0.02])
     """
-    gamma = _step_schedule(step)
     b_m = _checks.decay(b_m, "b_m")
 
-    def init(x0):
-        return MomentumState(0, np.zeros(np.shape(x0)), np.ones(np.shape(x0)[-1]))
+    def advance(gamma, g, state, k, x):
+        m_hat = _filter(b_m, state.m_hat, g)
+        direction = m_hat / (1.0 - b_m ** k) if bias_correction else m_hat
+        return -gamma * direction, FilteredState(k, m_hat, state.h)
 
-    def update(g, state, x=None):
-        k = state.count + 1
-        m = b_m * state.m + (1.0 - b_m) * g
-        direction = m / (1.0 - b_m ** k) if bias_correction else m
-        return -gamma(k) * direction, MomentumState(k, m, state.h)
-
-    return Optimizer(init, update, "filtered SGD")
+    return _optimizer("filtered SGD", step, _starting_at_zero(FilteredState, 1.0), advance)
 
 
 # ---------------------------------------------------------------------------------------------
 # Adaptive diagonal metrics
 # ---------------------------------------------------------------------------------------------
-class AdaptiveState(NamedTuple):
-    count: int      # k
-    m: Any          # filtered gradient m_hat_k (zeros where the method has none)
-    v: Any          # the second-moment accumulator (v_hat_k, the sum of g^2, or u_k for Adamax)
-    h: Any          # diag(H_k), the metric used in the last update
-    extra: Any = None   # Adadelta's accumulated squared updates
+class AdagradState(NamedTuple):
+    r"""The state of :func:`adagrad`.
+
+    ``count``: k. ``sum_sq``: :math:`s_k = s_0 + \sum_{j \le k} g_j^2`, the running sum of squared
+    gradients (:math:`s_0` = ``initial_accumulator_value``). ``h``: :math:`\sqrt{s_k} + \epsilon`.
+    """
+
+    count: int
+    sum_sq: Any
+    h: Any
+
+
+class RMSpropState(NamedTuple):
+    r"""The state of :func:`rmsprop`.
+
+    ``count``: k. ``v_hat``: :math:`\hat v_k`, the exponential average of :math:`g^2` (no bias
+    correction; :math:`\hat v_0 = 0`). ``h``: :math:`\sqrt{\hat v_k} + \epsilon` (ε before any update).
+    """
+
+    count: int
+    v_hat: Any
+    h: Any
+
+
+class AdamState(NamedTuple):
+    r"""The state of :func:`adam`.
+
+    ``count``: k. ``m_hat``: :math:`\hat m_k`, the exponential average of g. ``v_hat``:
+    :math:`\hat v_k`, the exponential average of :math:`g^2` (both *before* bias correction, both 0
+    at k = 0). ``h``: :math:`\sqrt{\hat v_k/(1-b_v^k)} + \epsilon` (ε before any update).
+    """
+
+    count: int
+    m_hat: Any
+    v_hat: Any
+    h: Any
+
+
+class AdamaxState(NamedTuple):
+    r"""The state of :func:`adamax`.
+
+    ``count``: k. ``m_hat``: :math:`\hat m_k` (before bias correction). ``u``: :math:`u_k`, the
+    exponentially weighted maximum of :math:`|g| + \epsilon` (:math:`u_0 = 0`). ``h``: the metric
+    :math:`u_k` itself (ε before any update).
+    """
+
+    count: int
+    m_hat: Any
+    u: Any
+    h: Any
+
+
+class AdadeltaState(NamedTuple):
+    r"""The state of :func:`adadelta`.
+
+    ``count``: k. ``v_hat``: :math:`\hat v_k`, the exponential average of :math:`g^2`. ``u_hat``:
+    :math:`\hat u_k`, the exponential average of the squared updates :math:`\Delta^2` (both 0 at
+    k = 0). ``h``: :math:`\sqrt{\hat v_k+\epsilon}/\sqrt{\hat u_{k-1}+\epsilon}` (ones before any update).
+    """
+
+    count: int
+    v_hat: Any
+    u_hat: Any
+    h: Any
 
 
 def adagrad(step=1e-2, eps=1e-10, initial_accumulator_value=0.0):
@@ -317,29 +464,27 @@ def adagrad(step=1e-2, eps=1e-10, initial_accumulator_value=0.0):
     The metric only grows, so the effective steps :math:`\gamma/h_{i,k}` shrink forever.
     ε is added after the square root as in PyTorch (and the legacy ``tf.keras`` optimizers); Keras 3
     and optax put it *inside*, :math:`\sqrt{s_k + \epsilon}`, and both start the accumulator at 0.1
-    (``initial_accumulator_value``).
+    (``initial_accumulator_value``). State: :class:`AdagradState` (``sum_sq`` is :math:`s_k`).
 
     Example
     -------
     >>> opt = adagrad(0.1)
-    >>> step, s = opt.update(np.array([3.0, -0.5]), opt.init(np.zeros(2))); step   # ≈ -0.1 sign(g)
+    >>> dx, s = opt.update(np.array([3.0, -0.5]), opt.init(np.zeros(2))); dx   # ≈ -0.1 sign(g)
     array([-0.1,  0.1])
     """
-    gamma = _step_schedule(step)
     eps = _eps(eps, "adagrad")
     s0 = _checks.nonnegative(initial_accumulator_value, "initial_accumulator_value")
 
     def init(x0):
-        z = np.zeros(np.shape(x0))
-        return AdaptiveState(0, z, z + s0, np.sqrt(z + s0) + eps)
+        s = np.zeros(np.shape(x0)) + s0
+        return AdagradState(0, s, np.sqrt(s) + eps)
 
-    def update(g, state, x=None):
-        k = state.count + 1
-        s = state.v + g * g
+    def advance(gamma, g, state, k, x):
+        s = state.sum_sq + g * g
         h = np.sqrt(s) + eps
-        return -gamma(k) * g / h, AdaptiveState(k, state.m, s, h)
+        return -gamma * g / h, AdagradState(k, s, h)
 
-    return Optimizer(init, update, "Adagrad")
+    return _optimizer("Adagrad", step, init, advance)
 
 
 def rmsprop(step=1e-2, b_v=0.99, eps=1e-8):
@@ -354,28 +499,23 @@ def rmsprop(step=1e-2, b_v=0.99, eps=1e-8):
     factor :math:`1 - b_v^k`, so the first steps are *long* (:math:`\gamma/\sqrt{1-b_v}` ≈ 10γ for
     :math:`b_v = 0.99`). Where ε sits differs between libraries: PyTorch adds it after the root
     (as here); TensorFlow/Keras and optax's ``rmsprop`` put it *inside*, :math:`\sqrt{\hat v_k + \epsilon}`.
+    State: :class:`RMSpropState` (``v_hat`` is :math:`\hat v_k`).
 
     Example
     -------
     >>> opt = rmsprop(0.01, b_v=0.99)
-    >>> step, s = opt.update(np.array([2.0]), opt.init(np.zeros(1))); step.round(6)   # -0.01/sqrt(0.01)
+    >>> dx, s = opt.update(np.array([2.0]), opt.init(np.zeros(1))); dx.round(6)   # -0.01/sqrt(0.01)
     array([-0.1])
     """
-    gamma = _step_schedule(step)
     b_v = _checks.decay(b_v, "b_v")
     eps = _eps(eps, "rmsprop")
 
-    def init(x0):
-        z = np.zeros(np.shape(x0))
-        return AdaptiveState(0, z, z, z + eps)
+    def advance(gamma, g, state, k, x):
+        v_hat = b_v * state.v_hat + (1.0 - b_v) * g * g
+        h = np.sqrt(v_hat) + eps
+        return -gamma * g / h, RMSpropState(k, v_hat, h)
 
-    def update(g, state, x=None):
-        k = state.count + 1
-        v = b_v * state.v + (1.0 - b_v) * g * g
-        h = np.sqrt(v) + eps
-        return -gamma(k) * g / h, AdaptiveState(k, state.m, v, h)
-
-    return Optimizer(init, update, "RMSprop")
+    return _optimizer("RMSprop", step, _starting_at_zero(RMSpropState, eps), advance)
 
 
 def adam(step=1e-3, b_m=0.9, b_v=0.999, eps=1e-8):
@@ -390,7 +530,8 @@ def adam(step=1e-3, b_m=0.9, b_v=0.999, eps=1e-8):
 
     Defaults :math:`\gamma = 10^{-3}, b_m = 0.9, b_v = 0.999, \epsilon = 10^{-8}` (PyTorch's
     ``betas=(b_m, b_v)``). The first step is :math:`-\gamma\, g_1/(|g_1| + \epsilon) \approx
-    -\gamma\,\mathrm{sign}(g_1)`.
+    -\gamma\,\mathrm{sign}(g_1)`. State: :class:`AdamState` (``m_hat``, ``v_hat`` are
+    :math:`\hat m_k, \hat v_k`; ``h`` is :math:`\sqrt{v_k} + \epsilon`).
 
     Where ε sits differs: PyTorch and optax (``eps``) add it to the bias-corrected root, as here.
     TensorFlow/Keras and the original paper's "efficient" form fold the bias correction into the
@@ -401,29 +542,20 @@ def adam(step=1e-3, b_m=0.9, b_v=0.999, eps=1e-8):
     Example
     -------
     >>> opt = adam(0.001)
-    >>> step, s = opt.update(np.array([3.0, -1e-4]), opt.init(np.zeros(2)))
-    >>> step.round(9)                                     # ≈ -gamma * sign(g)
+    >>> dx, s = opt.update(np.array([3.0, -1e-4]), opt.init(np.zeros(2)))
+    >>> dx.round(9)                                       # ≈ -step * sign(g)
     array([-0.001    ,  0.0009999])
     """
-    gamma = _step_schedule(step)
-    b_m = _checks.decay(b_m, "b_m")
-    b_v = _checks.decay(b_v, "b_v")
-    eps = _eps(eps, "adam")
+    b_m, b_v, eps = _moment_settings(b_m, b_v, eps, "adam")
 
-    def init(x0):
-        z = np.zeros(np.shape(x0))
-        return AdaptiveState(0, z, z, z + eps)
-
-    def update(g, state, x=None):
-        k = state.count + 1
-        m_hat = b_m * state.m + (1.0 - b_m) * g
-        v_hat = b_v * state.v + (1.0 - b_v) * g * g
+    def advance(gamma, g, state, k, x):
+        m_hat = _filter(b_m, state.m_hat, g)
+        v_hat = b_v * state.v_hat + (1.0 - b_v) * g * g
         m_k = m_hat / (1.0 - b_m ** k)
-        v_k = v_hat / (1.0 - b_v ** k)
-        h = np.sqrt(v_k) + eps
-        return -gamma(k) * m_k / h, AdaptiveState(k, m_hat, v_hat, h)
+        h = np.sqrt(v_hat / (1.0 - b_v ** k)) + eps
+        return -gamma * m_k / h, AdamState(k, m_hat, v_hat, h)
 
-    return Optimizer(init, update, "Adam")
+    return _optimizer("Adam", step, _starting_at_zero(AdamState, eps), advance)
 
 
 def adamax(step=2e-3, b_m=0.9, b_v=0.999, eps=1e-8):
@@ -436,30 +568,22 @@ def adamax(step=2e-3, b_m=0.9, b_v=0.999, eps=1e-8):
 
     :math:`H_k = \operatorname{diag}(u_k)` needs no bias correction (a max is not biased toward
     0). PyTorch adds ε to :math:`|g_k|` inside the max (as here); Keras adds ε to :math:`u_k` in
-    the denominator instead; the paper's Adamax has no ε at all.
+    the denominator instead; the paper's Adamax has no ε at all. State: :class:`AdamaxState`.
 
     Example
     -------
     >>> opt = adamax(0.002)
-    >>> step, s = opt.update(np.array([4.0]), opt.init(np.zeros(1))); step.round(9)
+    >>> dx, s = opt.update(np.array([4.0]), opt.init(np.zeros(1))); dx.round(9)
     array([-0.002])
     """
-    gamma = _step_schedule(step)
-    b_m = _checks.decay(b_m, "b_m")
-    b_v = _checks.decay(b_v, "b_v")
-    eps = _eps(eps, "adamax")
+    b_m, b_v, eps = _moment_settings(b_m, b_v, eps, "adamax")
 
-    def init(x0):
-        z = np.zeros(np.shape(x0))
-        return AdaptiveState(0, z, z, z + eps)
+    def advance(gamma, g, state, k, x):
+        m_hat = _filter(b_m, state.m_hat, g)
+        u = np.maximum(b_v * state.u, np.abs(g) + eps)
+        return -gamma / (1.0 - b_m ** k) * m_hat / u, AdamaxState(k, m_hat, u, u)
 
-    def update(g, state, x=None):
-        k = state.count + 1
-        m_hat = b_m * state.m + (1.0 - b_m) * g
-        u = np.maximum(b_v * state.v, np.abs(g) + eps)
-        return -gamma(k) / (1.0 - b_m ** k) * m_hat / u, AdaptiveState(k, m_hat, u, u)
-
-    return Optimizer(init, update, "Adamax")
+    return _optimizer("Adamax", step, _starting_at_zero(AdamaxState, eps), advance)
 
 
 def adadelta(step=1.0, rho=0.9, eps=1e-6):
@@ -474,45 +598,47 @@ def adadelta(step=1.0, rho=0.9, eps=1e-6):
 
     The numerator (an RMS of past updates) is Zeiler's "unit correction": the step has the units of
     x, so :math:`\gamma = 1` needs no tuning. ε sits *inside* both roots, as in the paper, PyTorch,
-    Keras and optax.
+    Keras and optax. State: :class:`AdadeltaState` (``v_hat``, ``u_hat`` are
+    :math:`\hat v_k, \hat u_k`).
 
     Example
     -------
     >>> opt = adadelta()
-    >>> step, s = opt.update(np.array([1.0]), opt.init(np.zeros(1)))
-    >>> bool(np.isclose(step[0], -np.sqrt(1e-6) / np.sqrt(0.1 + 1e-6), rtol=1e-12))
+    >>> dx, s = opt.update(np.array([1.0]), opt.init(np.zeros(1)))
+    >>> bool(np.isclose(dx[0], -np.sqrt(1e-6) / np.sqrt(0.1 + 1e-6), rtol=1e-12))
     True
     """
-    gamma = _step_schedule(step)
     rho = _checks.decay(rho, "rho")
     eps = _checks.nonnegative(eps, "eps")
     if eps == 0:
         raise ValueError("adadelta needs eps > 0 (with eps = 0 its first step is exactly 0)")
 
-    def init(x0):
-        z = np.zeros(np.shape(x0))
-        return AdaptiveState(0, z, z, z + 1.0, z)
-
-    def update(g, state, x=None):
-        k = state.count + 1
-        v = rho * state.v + (1.0 - rho) * g * g
-        h = np.sqrt(v + eps) / np.sqrt(state.extra + eps)
+    def advance(gamma, g, state, k, x):
+        v_hat = rho * state.v_hat + (1.0 - rho) * g * g
+        h = np.sqrt(v_hat + eps) / np.sqrt(state.u_hat + eps)
         delta = g / h
-        u = rho * state.extra + (1.0 - rho) * delta * delta
-        return -gamma(k) * delta, AdaptiveState(k, state.m, v, h, u)
+        u_hat = rho * state.u_hat + (1.0 - rho) * delta * delta
+        return -gamma * delta, AdadeltaState(k, v_hat, u_hat, h)
 
-    return Optimizer(init, update, "Adadelta")
+    return _optimizer("Adadelta", step, _starting_at_zero(AdadeltaState, 1.0), advance)
 
 
 # ---------------------------------------------------------------------------------------------
 # Quasi-Newton: a full metric built from differences of gradients
 # ---------------------------------------------------------------------------------------------
 class BFGSState(NamedTuple):
+    r"""The state of :func:`bfgs`.
+
+    ``count``: k. ``x``: the point :math:`x_k` at which the last gradient was taken and ``g``: that
+    gradient :math:`\nabla f(x_k)` (both None before the first update). ``H``: the full metric
+    :math:`H_k` of the last step, shape ``(..., n, n)``. ``h``: its diagonal.
+    """
+
     count: int
-    x: Any          # the point of the last gradient (None before the first update)
-    g: Any          # the last gradient
-    H: Any          # the full metric H_k used by the last step, shape (..., n, n)
-    h: Any          # its diagonal
+    x: Any
+    g: Any
+    H: Any
+    h: Any
 
 
 def bfgs(step=1.0, H0=None, curvature_tol=1e-12):
@@ -533,7 +659,8 @@ def bfgs(step=1.0, H0=None, curvature_tol=1e-12):
     update, DFP. On a quadratic :math:`y_k = Qs_k`, so :math:`H_k` learns Q one
     direction at a time; :math:`H_k` stays positive definite while :math:`y_k^Ts_k > 0` (the
     update is skipped otherwise, here when :math:`y_k^Ts_k \le` ``curvature_tol``
-    :math:`\|s_k\|\|y_k\|`).
+    :math:`\|s_k\|\|y_k\|`). State: :class:`BFGSState`; the update needs the current point,
+    ``update(g, state, x)``.
 
     Parameters
     ----------
@@ -554,29 +681,17 @@ def bfgs(step=1.0, H0=None, curvature_tol=1e-12):
     >>> bool(np.allclose(states[-1].H, f.Q, rtol=0, atol=1e-4)), bool(np.linalg.norm(X[-1]) < 1e-8)
     (True, True)
     """
-    gamma = _step_schedule(step)
     tol = _checks.nonnegative(curvature_tol, "curvature_tol")
 
     def init(x0):
         n = np.shape(x0)[-1]
-        if H0 is None:
-            H = np.eye(n)
-        else:
-            H = np.asarray(H0, dtype=float)
-            if H.ndim == 1:
-                H = np.diag(H)
-            if H.shape != (n, n) or not np.allclose(H, H.T):
-                raise ValueError(f"H0 must be a symmetric ({n}, {n}) matrix or a ({n},) diagonal; "
-                                 f"got shape {H.shape}")
-            if np.any(np.linalg.eigvalsh(H) <= 0):
-                raise ValueError("H0 must be positive definite")
+        H = Metric(H0, n=n, name="H0").matrix
         H = np.broadcast_to(H, np.shape(x0)[:-1] + (n, n)).copy()
         return BFGSState(0, None, None, H, np.diagonal(H, axis1=-2, axis2=-1).copy())
 
-    def update(g, state, x=None):
+    def advance(gamma, g, state, k, x):
         if x is None:
             raise ValueError("bfgs needs the current point: update(g, state, x)")
-        g = np.asarray(g, dtype=float)
         x = np.asarray(x, dtype=float)
         H = state.H
         if state.x is not None:
@@ -590,15 +705,10 @@ def bfgs(step=1.0, H0=None, curvature_tol=1e-12):
                 change = (np.einsum("...i,...j->...ij", y, y) / ys[..., None, None]
                           - np.einsum("...i,...j->...ij", Hs, Hs) / sHs[..., None, None])
             H = np.where(ok[..., None, None], H + np.nan_to_num(change), H)
-        k = state.count + 1
         d = np.linalg.solve(H, g[..., None])[..., 0]
-        return -gamma(k) * d, BFGSState(k, x.copy(), g.copy(), H,
-                                        np.diagonal(H, axis1=-2, axis2=-1).copy())
+        return -gamma * d, BFGSState(k, x.copy(), g.copy(), H, np.diagonal(H, axis1=-2, axis2=-1).copy())
 
-    return Optimizer(init, update, "BFGS")
-
-
-__all__ += ["bfgs"]
+    return _optimizer("BFGS", step, init, advance)
 
 
 def _registry():
@@ -618,8 +728,9 @@ def make(name, step, **hyper):
 
     ``name`` is one of :data:`NAMES` (case and ``-`` ignored; ``"sgd"`` is :func:`gd`, which on
     sampled gradients is SGD; ``"momentum"`` is :func:`sgd_momentum`). ``step`` is a number, an
-    array (one step per run) or a schedule ``k -> gamma_k``. An unknown name or hyper-parameter
-    raises ``ValueError`` listing the valid ones.
+    array (one step per run), a schedule ``k -> gamma_k``, or None when every update gives it
+    (``update(g, state, x, step=...)``). An unknown name or hyper-parameter raises ``ValueError``
+    listing the valid ones.
 
     >>> make("adam", 1e-2, b_m=0.8).name
     'Adam'
@@ -640,7 +751,8 @@ def make(name, step, **hyper):
 
 
 def metric_diagonal(state):
-    r"""The diagonal :math:`(h_{1,k},\dots,h_{n,k})` of the metric :math:`H_k` of the last update.
+    r"""The diagonal :math:`(h_{1,k},\dots,h_{n,k})` of the metric :math:`H_k` of the last update
+    (``state.h``; ones for GD, SGD with momentum and filtered SGD).
 
     The effective step of coordinate i is :math:`\gamma_k / h_{i,k}`.
     """
@@ -648,11 +760,46 @@ def metric_diagonal(state):
 
 
 def filtered_gradient(state):
-    r"""The filtered gradient :math:`\hat m_k` held in the state (zeros for methods without one)."""
-    m = getattr(state, "m", None)
-    if m is None:
-        raise ValueError(f"{type(state).__name__} holds no filtered gradient")
-    return np.asarray(m)
+    r"""The filtered gradient held in the state: :math:`\hat m_k` of filtered SGD, Adam and Adamax
+    (before bias correction), or the momentum buffer :math:`b_k` of SGD with momentum.
+
+    A state without one (GD, Adagrad, RMSprop, ...) is a ValueError.
+
+    >>> s = adam(0.1).update(np.array([2.0]), adam(0.1).init(np.zeros(1)))[1]
+    >>> filtered_gradient(s).round(12)                    # (1 - b_m) g_1
+    array([0.2])
+    """
+    for field in ("m_hat", "buffer"):
+        if field in getattr(state, "_fields", ()):
+            return np.asarray(getattr(state, field))
+    raise ValueError(f"{type(state).__name__} holds no filtered gradient (only filtered SGD, "
+                     f"SGD with momentum, Adam and Adamax have one)")
+
+
+def take_runs(state, rows):
+    r"""The state of the runs ``rows`` of a batch: every field but ``count`` indexed on its leading
+    (run) axis, so a trainer drops finished runs without rebuilding its optimizer.
+
+    ``rows`` is a boolean mask or integer indices over the R runs of a batch ``(R, n)``; pass the
+    same rows of the step sizes at the next ``update(..., step=...)``.
+
+    >>> opt = adam(None)
+    >>> s = opt.init(np.zeros((3, 2)))
+    >>> _, s = opt.update(np.ones((3, 2)), s, step=np.array([[0.1], [0.2], [0.3]]))
+    >>> s = take_runs(s, np.array([True, False, True]))
+    >>> s.m_hat.shape, s.count
+    ((2, 2), 1)
+    >>> dx, s = opt.update(np.ones((2, 2)), s, step=np.array([[0.1], [0.3]]))
+    """
+    fields = {}
+    for name, value in zip(state._fields, state):
+        if name != "count" and value is not None:
+            arr = np.asarray(value)
+            if arr.ndim < 2:
+                raise ValueError(f"take_runs: {type(state).__name__}.{name} has shape {arr.shape}, "
+                                 f"not a batch of runs (R, n)")
+            fields[name] = arr[rows]
+    return state._replace(**fields)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -674,8 +821,8 @@ def run(optimizer, grad, x0, steps, *, hessian=None, blowup=1e8, callback=None,
 
         state = optimizer.init(x0)
         for k in range(steps):
-            step, state = optimizer.update(grad(x), state, x)
-            x = x + step
+            dx, state = optimizer.update(grad(x), state, x)
+            x = x + dx
 
     Parameters
     ----------
@@ -736,10 +883,10 @@ def run(optimizer, grad, x0, steps, *, hessian=None, blowup=1e8, callback=None,
             if g.shape != x.shape:
                 raise ValueError(f"grad(x) returned shape {g.shape}; expected {x.shape}")
             if hess is not None:
-                step, state = optimizer.update(g, state, x, hessian=hess)
+                dx, state = optimizer.update(g, state, x, hessian=hess)
             else:
-                step, state = optimizer.update(g, state, x)
-            x = x + step
+                dx, state = optimizer.update(g, state, x)
+            x = x + dx
             # ||x|| as np.linalg.norm computes it, without its wrapper; a NaN or inf entry makes
             # the norm NaN or inf, so the comparison also catches non-finite iterates
             alive &= np.sqrt(np.add.reduce(x * x, axis=-1)) <= limit

@@ -2,10 +2,10 @@
 import numpy as np
 
 
-def rmsprop_step(g, v, gamma, b_v, eps):
+def rmsprop_step(g, v, step, b_v, eps):
     v = b_v * v + (1.0 - b_v) * g * g          # the running average of g² (v starts at 0)
-    step = -gamma * g / (np.sqrt(v) + eps)     # H_k = diag(sqrt(v) + eps); x <- x + step
-    return step, v
+    dx = -step * g / (np.sqrt(v) + eps)        # H_k = diag(sqrt(v) + eps); x <- x + dx
+    return dx, v
 
 
 answer = rmsprop_step

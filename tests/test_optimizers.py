@@ -13,12 +13,16 @@ F = Quadratic(Q)
 G_SEQ = np.array([[0.3, -2.0, 1e-3], [-0.1, -1.5, 2e-3], [0.4, 0.5, -1e-3]])   # g_1, g_2, g_3
 
 
-def steps_of(optimizer, grads=G_SEQ):
-    state = optimizer.init(np.zeros(grads.shape[1]))
+def steps_of(optimizer, grads=G_SEQ, **call):
+    """The updates dx_1, dx_2, ... of ``optimizer`` on a gradient sequence (rows of ``grads``, or
+    ``grads[:, k]`` for a batch of runs ``(R, K, n)``), and the last state."""
+    grads = np.asarray(grads)
+    seq = grads if grads.ndim == 2 else np.moveaxis(grads, -2, 0)
+    state = optimizer.init(np.zeros(seq.shape[1:]))
     out = []
-    for g in grads:
-        step, state = optimizer.update(g, state, None)
-        out.append(step)
+    for g in seq:
+        dx, state = optimizer.update(g, state, None, **call)
+        out.append(dx)
     return np.array(out), state
 
 
@@ -35,36 +39,43 @@ def by_hand_adam(grads, lr, b1, b2, eps):
 
 
 def by_hand(name, grads):
+    """The three updates of each optimizer of SPECS, written out, and its state after them: the
+    fields by name, each the quantity its docstring names."""
     g1, g2, g3 = grads
     if name == "gd":
-        return -0.1 * grads
+        return -0.1 * grads, {"count": 3, "h": np.ones(3)}
     if name == "scaled_gd":
         h = np.array([2.0, 0.5, 4.0])
-        return -0.1 * grads / h
+        return -0.1 * grads / h, {"count": 3, "h": h}
     if name == "sgd_momentum":
         b1 = g1
         b2 = 0.9 * b1 + (1 - 0.2) * g2
         b3 = 0.9 * b2 + (1 - 0.2) * g3
-        return -0.05 * np.array([b1, b2, b3])
+        return -0.05 * np.array([b1, b2, b3]), {"count": 3, "buffer": b3, "h": np.ones(3)}
     if name == "filtered_sgd":
         m1 = 0.1 * g1
         m2 = 0.9 * m1 + 0.1 * g2
         m3 = 0.9 * m2 + 0.1 * g3
-        return -0.05 * np.array([m1, m2, m3])
+        return -0.05 * np.array([m1, m2, m3]), {"count": 3, "m_hat": m3, "h": np.ones(3)}
     if name == "adagrad":
         s1 = g1 ** 2
         s2 = s1 + g2 ** 2
         s3 = s2 + g3 ** 2
-        return -0.1 * np.array([g1 / (np.sqrt(s1) + 1e-10), g2 / (np.sqrt(s2) + 1e-10),
-                                g3 / (np.sqrt(s3) + 1e-10)])
+        return (-0.1 * np.array([g1 / (np.sqrt(s1) + 1e-10), g2 / (np.sqrt(s2) + 1e-10),
+                                 g3 / (np.sqrt(s3) + 1e-10)]),
+                {"count": 3, "sum_sq": s3, "h": np.sqrt(s3) + 1e-10})
     if name == "rmsprop":
         v1 = 0.01 * g1 ** 2
         v2 = 0.99 * v1 + 0.01 * g2 ** 2
         v3 = 0.99 * v2 + 0.01 * g3 ** 2
-        return -0.01 * np.array([g1 / (np.sqrt(v1) + 1e-8), g2 / (np.sqrt(v2) + 1e-8),
-                                 g3 / (np.sqrt(v3) + 1e-8)])
+        return (-0.01 * np.array([g1 / (np.sqrt(v1) + 1e-8), g2 / (np.sqrt(v2) + 1e-8),
+                                  g3 / (np.sqrt(v3) + 1e-8)]),
+                {"count": 3, "v_hat": v3, "h": np.sqrt(v3) + 1e-8})
     if name == "adam":
-        return by_hand_adam(grads, 1e-3, 0.9, 0.999, 1e-8)
+        m3 = 0.1 * (0.81 * g1 + 0.9 * g2 + g3)                        # sum of (1-b) b^(3-j) g_j
+        v3 = 0.001 * (0.999 ** 2 * g1 ** 2 + 0.999 * g2 ** 2 + g3 ** 2)
+        return (by_hand_adam(grads, 1e-3, 0.9, 0.999, 1e-8),
+                {"count": 3, "m_hat": m3, "v_hat": v3, "h": np.sqrt(v3 / (1 - 0.999 ** 3)) + 1e-8})
     if name == "adamax":
         m1 = 0.1 * g1
         u1 = np.maximum(0.0, np.abs(g1) + 1e-8)
@@ -72,37 +83,53 @@ def by_hand(name, grads):
         u2 = np.maximum(0.999 * u1, np.abs(g2) + 1e-8)
         m3 = 0.9 * m2 + 0.1 * g3
         u3 = np.maximum(0.999 * u2, np.abs(g3) + 1e-8)
-        return -2e-3 * np.array([m1 / (1 - 0.9) / u1, m2 / (1 - 0.9 ** 2) / u2, m3 / (1 - 0.9 ** 3) / u3])
+        return (-2e-3 * np.array([m1 / (1 - 0.9) / u1, m2 / (1 - 0.9 ** 2) / u2, m3 / (1 - 0.9 ** 3) / u3]),
+                {"count": 3, "m_hat": m3, "u": u3, "h": u3})
     if name == "adadelta":
         eps, rho = 1e-6, 0.9
         v = u = 0.0
         out = []
         for g in grads:
+            u_before = u
             v = rho * v + (1 - rho) * g * g
             delta = np.sqrt(u + eps) / np.sqrt(v + eps) * g
             u = rho * u + (1 - rho) * delta * delta
             out.append(-1.0 * delta)
-        return np.array(out)
+        return np.array(out), {"count": 3, "v_hat": v, "u_hat": u,
+                               "h": np.sqrt(v + eps) / np.sqrt(u_before + eps)}
     raise KeyError(name)
 
 
-MAKERS = {
-    "gd": lambda: opt.gd(0.1),
-    "scaled_gd": lambda: opt.scaled_gd(0.1, H=[2.0, 0.5, 4.0]),
-    "sgd_momentum": lambda: opt.sgd_momentum(0.05, momentum=0.9, dampening=0.2),
-    "filtered_sgd": lambda: opt.filtered_sgd(0.05, b_m=0.9),
-    "adagrad": lambda: opt.adagrad(0.1),
-    "rmsprop": lambda: opt.rmsprop(0.01),
-    "adam": lambda: opt.adam(),
-    "adamax": lambda: opt.adamax(),
-    "adadelta": lambda: opt.adadelta(),
+#: name -> (step, hyper-parameters) for opt.make: the settings of the by-hand updates above.
+SPECS = {
+    "gd": (0.1, {}),
+    "scaled_gd": (0.1, {"H": [2.0, 0.5, 4.0]}),
+    "sgd_momentum": (0.05, {"momentum": 0.9, "dampening": 0.2}),
+    "filtered_sgd": (0.05, {"b_m": 0.9}),
+    "adagrad": (0.1, {}),
+    "rmsprop": (0.01, {}),
+    "adam": (1e-3, {}),
+    "adamax": (2e-3, {}),
+    "adadelta": (1.0, {}),
 }
+MAKERS = {name: (lambda name=name: opt.make(name, SPECS[name][0], **SPECS[name][1])) for name in SPECS}
 
 
 @pytest.mark.parametrize("name", sorted(MAKERS))
 def test_first_three_steps_match_update_equations(name):
     steps, _ = steps_of(MAKERS[name]())
-    np.testing.assert_allclose(steps, by_hand(name, G_SEQ), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(steps, by_hand(name, G_SEQ)[0], rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", sorted(MAKERS))
+def test_every_state_field_is_the_quantity_it_is_named_after(name):
+    _, state = steps_of(MAKERS[name]())
+    expected = by_hand(name, G_SEQ)[1]
+    assert state._fields == tuple(expected), type(state).__name__        # names, in order
+    assert state.count == 3
+    for field, value in expected.items():
+        np.testing.assert_allclose(getattr(state, field), value, rtol=1e-12, atol=1e-300, err_msg=field)
+    np.testing.assert_array_equal(opt.metric_diagonal(state), state.h)
 
 
 def test_pytorch_defaults():
@@ -121,18 +148,45 @@ def test_adam_first_step_is_gamma_g_over_abs_g_plus_eps():
     np.testing.assert_allclose(opt.metric_diagonal(state), np.abs(g[0]) + 1e-8, rtol=1e-12)
 
 
-def test_adam_is_invariant_to_rescaling_a_coordinate():
-    rng = np.random.default_rng(0)
-    grads = rng.standard_normal((50, 3))
-    scale = np.array([1.0, 1e3, 1e-2])
-    # eps = 1e-300 (eps = 0 is rejected): negligible next to |g| >= ~1e-8 here, so a and b agree
-    a, _ = steps_of(opt.adam(0.01, eps=1e-300), grads)
-    b, _ = steps_of(opt.adam(0.01, eps=1e-300), grads * scale)
-    np.testing.assert_allclose(a, b, rtol=1e-12)
-    c, _ = steps_of(opt.adam(0.01), grads * scale)    # with eps = 1e-8: equal up to the eps effect
-    np.testing.assert_allclose(a, c, rtol=1e-5)
-    d, _ = steps_of(opt.gd(0.01), grads * scale)       # GD, by contrast, is not invariant
-    assert not np.allclose(d[:, 1], d[:, 0])
+def test_adam_is_invariant_to_rescaling_a_coordinate_of_the_gradient():
+    # f(x) = ½ Σ λ_i x_i² and f_D(x) = ½ Σ d_i λ_i x_i²: the same minimizer, coordinate i of every
+    # gradient multiplied by d_i. Powers of two make that rescaling exact in floating point, so
+    # Adam (whose m_k and sqrt(v_k) scale by d_i together) must give the same iterates bit for bit.
+    lam = np.array([1.0, 10.0, 0.1])
+    d = np.array([1.0, 2.0 ** 10, 2.0 ** -7])
+    f, f_D = Quadratic(np.diag(lam)), Quadratic(np.diag(d * lam))
+    x0 = np.array([1.0, -0.5, 2.0])
+    np.testing.assert_array_equal(f_D.grad(x0), d * f.grad(x0))           # really rescaled ...
+    assert np.abs(f_D.grad(x0) / f.grad(x0) - 1).max() > 1000              # ... and by a lot
+    X = opt.run(opt.adam(0.01, eps=1e-300), f.grad, x0, 300)
+    X_D = opt.run(opt.adam(0.01, eps=1e-300), f_D.grad, x0, 300)
+    np.testing.assert_array_equal(X_D, X)
+    assert np.linalg.norm(X[-1]) < 0.1 * np.linalg.norm(x0)                # and the runs go somewhere
+    # with the default eps = 1e-8: the same up to the eps effect
+    X_eps = opt.run(opt.adam(0.01), f_D.grad, x0, 300)
+    np.testing.assert_allclose(X_eps, X, rtol=0, atol=1e-4)         # |g_3| ~ 1e-3: eps/|g| ~ 1e-5
+    # GD at a step stable on both is not invariant: coordinate 2 converges far faster on f_D
+    G = opt.run(opt.gd(1e-4), f.grad, x0, 300)
+    G_D = opt.run(opt.gd(1e-4), f_D.grad, x0, 300)
+    assert not opt.diverged(G) and not opt.diverged(G_D)
+    assert abs(G[-1, 1] - G_D[-1, 1]) > 0.3 and abs(G_D[-1, 1]) < 1e-10
+
+
+def test_filtered_sgd_with_bias_correction_matches_its_update_equations():
+    # m̂_k = b m̂_{k-1} + (1 - b) g_k, dx_k = -γ m̂_k / (1 - b^k)
+    b, gamma = 0.8, 0.05
+    m1 = (1 - b) * G_SEQ[0]
+    m2 = b * m1 + (1 - b) * G_SEQ[1]
+    m3 = b * m2 + (1 - b) * G_SEQ[2]
+    expected = -gamma * np.array([m1 / (1 - b), m2 / (1 - b ** 2), m3 / (1 - b ** 3)])
+    steps, state = steps_of(opt.filtered_sgd(gamma, b_m=b, bias_correction=True))
+    np.testing.assert_allclose(steps, expected, rtol=1e-12, atol=1e-16)
+    np.testing.assert_allclose(steps[0], -gamma * G_SEQ[0], rtol=1e-12)     # m̂_1/(1 - b) = g_1
+    np.testing.assert_allclose(state.m_hat, m3, rtol=1e-12)                 # the state: uncorrected
+    plain, _ = steps_of(opt.filtered_sgd(gamma, b_m=b))
+    np.testing.assert_allclose(plain, -gamma * np.array([m1, m2, m3]), rtol=1e-12, atol=1e-16)
+    ratio = steps / plain                          # the correction enlarges step k by 1/(1 - b^k)
+    np.testing.assert_allclose(ratio, 1 / (1 - b ** np.arange(1, 4))[:, None] * np.ones(3), rtol=1e-12)
 
 
 def test_filtered_gradient_and_metric_readout():
@@ -141,11 +195,110 @@ def test_filtered_gradient_and_metric_readout():
     for g in G_SEQ:
         m = 0.9 * m + 0.1 * g
     np.testing.assert_allclose(opt.filtered_gradient(state), m, rtol=1e-14)
+    _, state = steps_of(MAKERS["sgd_momentum"](), G_SEQ)
+    np.testing.assert_allclose(opt.filtered_gradient(state), by_hand("sgd_momentum", G_SEQ)[1]["buffer"])
     _, state = steps_of(opt.rmsprop(), G_SEQ)
     v = 0.0
     for g in G_SEQ:
         v = 0.99 * v + 0.01 * g * g
     np.testing.assert_allclose(opt.metric_diagonal(state), np.sqrt(v) + 1e-8, rtol=1e-14)
+    with pytest.raises(ValueError, match="RMSpropState holds no filtered gradient"):
+        opt.filtered_gradient(state)
+
+
+# --- the step size at update time --------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(MAKERS))
+def test_a_step_given_at_update_time_equals_building_the_optimizer_with_it(name):
+    step, hyper = SPECS[name]
+    for other in (0.37 * step, lambda k: step / k):
+        built, _ = steps_of(opt.make(name, other, **hyper))
+        given, _ = steps_of(opt.make(name, step, **hyper), step=other)
+        np.testing.assert_array_equal(given, built)
+        assert not np.allclose(given, steps_of(opt.make(name, step, **hyper))[0])   # it did change
+        alone, _ = steps_of(opt.make(name, None, **hyper), step=other)              # no default step
+        np.testing.assert_array_equal(alone, built)
+
+
+@pytest.mark.parametrize("name", sorted(MAKERS))
+def test_one_step_per_run_on_a_batch_equals_each_run_alone(name):
+    step, hyper = SPECS[name]
+    grads = np.stack([G_SEQ, -2.0 * G_SEQ[::-1], 0.5 * G_SEQ])              # (R, K, n): 3 runs
+    per_run = step * np.array([[1.0], [0.3], [2.5]])                           # (R, 1)
+    batch, state = steps_of(opt.make(name, step, **hyper), grads, step=per_run)
+    for r in range(3):
+        alone, _ = steps_of(opt.make(name, per_run[r, 0], **hyper), grads[r])
+        np.testing.assert_allclose(batch[:, r], alone, rtol=1e-15, atol=0)
+    assert opt.metric_diagonal(state).shape == (3, 3)
+
+
+def test_changing_the_step_and_dropping_runs_needs_no_new_optimizer():
+    adam = opt.adam(None)
+    grads = np.stack([G_SEQ, -G_SEQ, 3.0 * G_SEQ])
+    steps = np.array([[0.1], [0.2], [0.3]])
+    state = adam.init(np.zeros((3, 3)))
+    dx1, state = adam.update(grads[:, 0], state, step=steps)
+    state = opt.take_runs(state, np.array([True, False, True]))                 # run 1 finished
+    steps = steps[[0, 2]] / 2                                                  # and the step halves
+    dx2, state = adam.update(grads[[0, 2], 1], state, step=steps)
+    for r, row in ((0, 0), (2, 1)):
+        schedule = lambda k, s=0.1 * (r + 1): s if k == 1 else s / 2
+        alone, _ = steps_of(opt.adam(schedule), grads[r, :2])
+        np.testing.assert_allclose([dx1[r], dx2[row]], alone, rtol=1e-15, atol=0)
+    assert state.m_hat.shape == (2, 3) and state.count == 2
+    with pytest.raises(ValueError, match="not a batch of runs"):
+        opt.take_runs(opt.adam(0.1).init(np.zeros(3)), [0])
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: steps_of(opt.adam(None)), "built with step=None"),
+    (lambda: steps_of(opt.adam(0.1), step=0.0), "step must be a positive"),
+    (lambda: steps_of(opt.adam(0.1), step=lambda k: -1.0), r"step\(1\) must be a positive"),
+    (lambda: steps_of(opt.gd(0.1), step=np.array([0.1, 0.2])), r"step of shape \(2,\) does not broadcast"),
+    (lambda: steps_of(opt.gd(np.ones((2, 1))), G_SEQ), r"step of shape \(2, 1\) does not broadcast"),
+])
+def test_a_bad_step_at_update_time_is_a_clear_error(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+# --- make: the one name -> optimizer factory ------------------------------------------------------
+FACTORY_OF = {"gd": opt.gd, "sgd": opt.gd, "scaled_gd": opt.scaled_gd, "newton": opt.newton,
+              "sgd_momentum": opt.sgd_momentum, "momentum": opt.sgd_momentum,
+              "filtered_sgd": opt.filtered_sgd, "adagrad": opt.adagrad, "rmsprop": opt.rmsprop,
+              "adam": opt.adam, "adamax": opt.adamax, "adadelta": opt.adadelta, "bfgs": opt.bfgs}
+HYPER = {"scaled_gd": {"H": [2.0, 0.5, 4.0]}, "newton": {"hessian": np.diag([2.0, 0.5, 4.0])},
+         "sgd_momentum": {"momentum": 0.5}, "momentum": {"momentum": 0.5, "dampening": 0.5},
+         "filtered_sgd": {"b_m": 0.8}, "adagrad": {"initial_accumulator_value": 0.1}, "rmsprop": {"b_v": 0.9},
+         "adam": {"b_m": 0.8, "b_v": 0.99}, "adamax": {"b_v": 0.99}, "adadelta": {"rho": 0.8},
+         "bfgs": {"H0": [1.0, 2.0, 3.0]}}
+
+
+@pytest.mark.parametrize("name", opt.NAMES)
+def test_make_builds_every_named_optimizer_as_its_factory_does(name):
+    assert set(opt.NAMES) == set(FACTORY_OF)
+    f = Quadratic(np.diag([2.0, 0.5, 4.0]), c=[1.0, -1.0, 0.5])
+    hyper = HYPER.get(name, {})
+    made, direct = opt.make(name, 0.05, **hyper), FACTORY_OF[name](0.05, **hyper)
+    assert made.name == direct.name and made.needs_hessian == direct.needs_hessian
+    np.testing.assert_array_equal(opt.run(made, f.grad, [1.0, 1.0, 1.0], 5),
+                                  opt.run(direct, f.grad, [1.0, 1.0, 1.0], 5))
+    plain = opt.run(FACTORY_OF[name](0.05, **{k: v for k, v in hyper.items() if k in ("H", "hessian")}),
+                    f.grad, [1.0, 1.0, 1.0], 5)
+    if set(hyper) - {"H", "hessian"}:                  # the hyper-parameters reached the factory
+        assert not np.allclose(plain, opt.run(made, f.grad, [1.0, 1.0, 1.0], 5))
+
+
+def test_make_aliases_case_and_errors():
+    assert opt.make("sgd", 0.1).name == opt.make("GD", 0.1).name == "GD"
+    assert opt.make("momentum", 0.1).name == "SGD + momentum"
+    assert opt.make("Filtered-SGD", 0.1).name == opt.make("filtered sgd", 0.1).name == "filtered SGD"
+    with pytest.raises(ValueError, match=r"unknown optimizer 'adamw'; choose one of gd, sgd, .*bfgs"):
+        opt.make("adamw", 0.1)
+    with pytest.raises(ValueError, match=r"unknown hyper-parameter\(s\) \['beta1'\]; adam takes "
+                                         r"\['b_m', 'b_v', 'eps'\]"):
+        opt.make("adam", 0.1, beta1=0.9)
+    with pytest.raises(ValueError, match="step must be a positive"):
+        opt.make("adam", -0.1)
 
 
 @pytest.mark.parametrize("name, maker, steps", [
@@ -247,7 +400,7 @@ def test_bad_input_raises_clear_value_error(make, message):
 
 
 # --- BFGS ------------------------------------------------------------------------------------
-def _bfgs_by_hand(grad, x0, steps, gamma=1.0):
+def _bfgs_by_hand(grad, x0, steps, step=1.0):
     """BFGS written out: the direct update of H_k, then x <- x - gamma H_k^{-1} g."""
     x = np.array(x0, dtype=float)
     H = np.eye(x.size)
@@ -259,7 +412,7 @@ def _bfgs_by_hand(grad, x0, steps, gamma=1.0):
             s, y = x - x_old, g - g_old
             H = H - np.outer(H @ s, H @ s) / (s @ H @ s) + np.outer(y, y) / (y @ s)
         x_old, g_old = x, g
-        x = x - gamma * np.linalg.solve(H, g)
+        x = x - step * np.linalg.solve(H, g)
         X.append(x)
         Hs.append(H)
     return np.array(X), Hs

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-__all__ = ["Exercise", "Feedback", "register", "check", "hint", "solution", "exercises",
-           "close", "digits_verdict", "CLOSE", "SOLUTIONS_DIR"]
+__all__ = ["Exercise", "Feedback", "register", "register_function", "check", "hint", "solution",
+           "exercises", "close", "digits_verdict", "CLOSE", "SOLUTIONS_DIR"]
 
 SOLUTIONS_DIR = Path(__file__).resolve().parents[2] / "solutions"
 
@@ -93,6 +93,42 @@ def register(name, hint, prompt="", precision=""):
         if name in _REGISTRY:
             raise ValueError(f"exercise {name!r} is registered twice")
         _REGISTRY[name] = Exercise(name, judge, hint, prompt, precision)
+        return judge
+    return deco
+
+
+def register_function(name, hint, function, task, reference, on, rtol):
+    """Decorator: register ``judge(answer, rtol) -> bool`` as the checker of exercise ``name``,
+    whose answer is a function that the judge replays ``on`` some inputs against ``reference``.
+
+    ``function`` is the name the prompt gives the student's function, ``task`` says what it
+    computes; the prompt ends with how it is judged and the precision says it again (agreement to
+    a relative ``rtol``, which the judge receives). An answer that is not callable is told to give
+    the function itself.
+
+    >>> @register_function("00-doc-square", hint="Multiply x by itself.", function="square",
+    ...                    task="Write square(x) -> x².", reference="x * x",
+    ...                    on="on 0.5, 1 and 3", rtol=1e-12)
+    ... def _square(answer, rtol):
+    ...     return all(close(answer(x), x * x, rtol=rtol) for x in (0.5, 1.0, 3.0))
+    >>> exercises()["00-doc-square"].prompt
+    'Write square(x) -> x². Judged on 0.5, 1 and 3 against x * x, to a relative 1e-12.'
+    >>> check("00-doc-square", 4.0)                       # doctest: +ELLIPSIS
+    ✗ 00-doc-square: not yet (TypeError: give the function square itself (a callable), not its result). ...
+    >>> check("00-doc-square", lambda x: x ** 2)
+    ✓ 00-doc-square: right (agreement with x * x to a relative 1e-12 on 0.5, 1 and 3).
+    >>> del _REGISTRY["00-doc-square"]
+    """
+    rel = f"{rtol:.0e}".replace("e-0", "e-")
+    prompt = f"{task} Judged {on} against {reference}, to a relative {rel}."
+    precision = f"agreement with {reference} to a relative {rel} {on}"
+
+    def deco(judge):
+        def judge_function(answer):
+            if not callable(answer):
+                raise TypeError(f"give the function {function} itself (a callable), not its result")
+            return judge(answer, rtol)
+        register(name, hint, prompt, precision)(judge_function)
         return judge
     return deco
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import close, digits_verdict, register
+from . import close, digits_verdict, register, register_function
 from ..projection import projection_point
 
 # The exercise's problem differs from the notebook's so its numbers give nothing away.
@@ -12,18 +12,15 @@ X0_EX = np.array([2.0, -1.0, 0.5])
 H_EX = np.array([4.0, 1.0, 0.25])
 
 
-@register("02-projection-formula",
-          hint="Use the two conditions of the projection slide: the optimality condition "
-               "H(x - x0) ∈ R(Aᵀ) (write it with a multiplier vector λ) and feasibility Ax = b. "
-               "Eliminate x: what is left is a small linear system for λ. Solve it with "
-               "np.linalg.solve, never with inv.",
-          prompt="A function proj(A, b, x0, H) returning the H-norm projection of x0 onto {x: Ax = b} "
-                 "(H an SPD matrix); judged on random problems against projection_point, "
-                 "to a relative 1e-7.",
-          precision="agreement with projection_point to a relative 1e-7 on random problems")
-def _projection_formula(answer):
-    if not callable(answer):
-        raise TypeError("the answer must be a function proj(A, b, x0, H)")
+@register_function(
+    "02-projection-formula",
+    hint="Use the two conditions of the projection slide: the optimality condition "
+         "H(x - x0) ∈ R(Aᵀ) (write it with a multiplier vector λ) and feasibility Ax = b. "
+         "Eliminate x: what is left is a small linear system for λ. Solve it with "
+         "np.linalg.solve, never with inv.",
+    task="A function proj(A, b, x0, H) returning the H-norm projection of x0 onto {x: Ax = b}, H SPD.",
+    function="proj", reference="projection_point", on="on random problems", rtol=1e-7)
+def _projection_formula(answer, rtol):
     rng = np.random.default_rng(2024)
     for m, n in [(1, 2), (2, 3), (3, 7), (5, 12)]:
         A = rng.standard_normal((m, n))
@@ -32,7 +29,7 @@ def _projection_formula(answer):
         M = rng.standard_normal((n, n))
         H = M @ M.T + 0.5 * np.eye(n)
         got = np.asarray(answer(A.copy(), b.copy(), x0.copy(), H.copy()), dtype=float)
-        if not close(got, projection_point(A, b, x0, H), rtol=1e-7, atol=1e-9):
+        if not close(got, projection_point(A, b, x0, H), rtol=rtol, atol=1e-9):
             return False
     return True
 

@@ -73,17 +73,24 @@ def summand_level_sets(problem, xlim, ylim, ax=None, levels=None, n=161, alpha=0
     return {"contours": sets, "minimizers": marks, "solution": star}
 
 
-def effective_steps(h, gamma=1.0, ax=None, labels=None, colors=None, start=1, **kwargs):
-    r"""Each coordinate's effective step :math:`\gamma/h_{i,k}` against the iteration k (log y).
+def effective_steps(h, step=1.0, ax=None, labels=None, colors=None, start=1, **kwargs):
+    r"""Each coordinate's effective step :math:`\gamma_k/h_{i,k}` against the iteration k (log y).
 
     ``h`` is the metric diagonals, shape ``(K, n)`` (row k-1 is :math:`\operatorname{diag}H_k`,
-    e.g. ``[metric_diagonal(s) for s in states[1:]]``); ``gamma`` a number or a length-K array.
+    e.g. ``[metric_diagonal(s) for s in states[1:]]``); ``step`` is the step size
+    :math:`\gamma_k`, a number or a length-K array (one per row of ``h``).
     Returns the list of Line2D, one per coordinate.
+
+    >>> import matplotlib.pyplot as plt
+    >>> lines = effective_steps([[1.0, 4.0], [2.0, 8.0]], step=0.5)
+    >>> lines[1].get_ydata().tolist()                    # 0.5/4, 0.5/8
+    [0.125, 0.0625]
+    >>> plt.close("all")
     """
     ax = get_ax(ax)
     h = np.asarray(h, dtype=float)
-    gamma = np.asarray(gamma, dtype=float)
-    eff = (gamma[:, None] if gamma.ndim else gamma) / h
+    step = np.asarray(step, dtype=float)
+    eff = (step[:, None] if step.ndim else step) / h
     k = np.arange(start, start + h.shape[0])
     n = h.shape[1]
     labels = labels or [f"$\\gamma/h_{{{i + 1},k}}$" for i in range(n)]
