@@ -206,3 +206,43 @@ def test_precision_examples_use_no_exercise_answer():
             if len(shown) >= 4:             # e.g. "0.977", "17.3": specific enough to be a give-away
                 assert shown not in text, (name, a)
     assert exercises.digits_verdict(3.14, math.pi) is True
+
+
+def test_the_rmsprop_checker_rejects_the_usual_slips():
+    """Replayed against opt.rmsprop: ε inside the root, a bias correction, |g| instead of g², or
+    the update returned with the wrong sign are all wrong; the solution is right."""
+    import numpy as np
+
+    def variant(eps_inside=False, corrected=False, square=True, sign=-1.0):
+        def rmsprop_step(g, v, step, b_v, eps):
+            v = b_v * v + (1 - b_v) * (g * g if square else np.abs(g))
+            root = np.sqrt(v / (1 - b_v) if corrected else v)
+            root = np.sqrt(v + eps) if eps_inside else root + eps
+            return sign * step * g / root, v
+        return rmsprop_step
+
+    assert exercises.check("03-rmsprop-step", variant()).ok
+    for slip in (dict(eps_inside=True), dict(corrected=True), dict(square=False), dict(sign=1.0)):
+        assert not exercises.check("03-rmsprop-step", variant(**slip)).ok, slip
+    feedback = exercises.check("03-rmsprop-step", lambda g, v, step, b_v, eps: (-step * g, v, 0))
+    assert "must return a pair (dx, v_new)" in feedback.message
+
+
+@pytest.mark.parametrize("name, function", [("02-projection-formula", "proj"),
+                                            ("03-rmsprop-step", "rmsprop_step")])
+def test_a_function_exercise_asks_for_the_function_not_its_result(name, function):
+    feedback = exercises.check(name, 1.0)
+    assert not feedback.ok
+    assert f"give the function {function} itself (a callable), not its result" in feedback.message
+    ex = exercises.exercises()[name]
+    assert ex.prompt.endswith(f"to a relative {ex.precision.split('to a relative ')[1].split()[0]}.")
+
+
+def test_prompts_name_the_step_size_step():
+    """Vocabulary (issue #11): a function the student writes takes the step size as ``step``."""
+    from course_utils.exercises import lesson03
+
+    assert set(lesson03.RMSPROP_SETTINGS) == {"step", "b_v", "eps"}
+    for name, ex in exercises.exercises().items():
+        assert "gamma" not in ex.prompt and "gamma" not in ex.hint, name
+    assert "rmsprop_step(g, v, step, b_v, eps) -> (dx, v_new)" in exercises.exercises()["03-rmsprop-step"].prompt
