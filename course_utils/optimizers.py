@@ -83,12 +83,15 @@ def _step_schedule(step, name="step"):
 
 def _optimizer(name, step, init, advance, needs_hessian=False):
     r"""The :class:`Optimizer` ``name`` from ``init(x0) -> state`` and the update rule
-    ``advance(gamma, g, state, k, x, **extra) -> (dx, state)`` at the step size
-    :math:`\gamma_k`, which is resolved here, once for every optimizer: the call's ``step`` when
-    given, else the factory's ``step``."""
+    ``advance(gamma, g, state, k, x) -> (dx, state)`` (with ``hessian=`` when ``needs_hessian``)
+    at the step size :math:`\gamma_k`, which is resolved here, once for every optimizer: the
+    call's ``step`` when given, else the factory's ``step``."""
     default = None if step is None else _step_schedule(step)
 
-    def update(g, state, x=None, step=None, **extra):
+    def update(g, state, x=None, step=None, hessian=None):
+        extra = {"hessian": hessian} if needs_hessian else {}
+        if hessian is not None and not needs_hessian:
+            raise ValueError(f"{name} uses no Hessian; only newton takes hessian=")
         k = state.count + 1
         if step is not None:
             gamma = _step_schedule(step)(k)

@@ -255,8 +255,9 @@ def test_changing_the_step_and_dropping_runs_needs_no_new_optimizer():
     (lambda: steps_of(opt.adam(0.1), step=lambda k: -1.0), r"step\(1\) must be a positive"),
     (lambda: steps_of(opt.gd(0.1), step=np.array([0.1, 0.2])), r"step of shape \(2,\) does not broadcast"),
     (lambda: steps_of(opt.gd(np.ones((2, 1))), G_SEQ), r"step of shape \(2, 1\) does not broadcast"),
+    (lambda: steps_of(opt.gd(0.1), hessian=np.eye(3)), "GD uses no Hessian; only newton takes hessian="),
 ])
-def test_a_bad_step_at_update_time_is_a_clear_error(call, message):
+def test_a_bad_step_or_hessian_at_update_time_is_a_clear_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
 
