@@ -86,17 +86,19 @@ test-latest:
 	MPLCONFIGDIR=$(CURDIR)/$(LATEST)/mplconfig $(LATEST)/bin/python -m pytest
 
 ## make lecture: the lecture deck (notebooks/lecture: the lecture in slide order, projector scale)
-## in Voila; open the printed address. Each deck page is executed ahead (a pre-heated kernel) so
-## it opens at once; lessons open as usual. make lecture NB=01-scale-the-gradient.ipynb: one lesson.
+## in Voila; open the printed address. Every page, deck and lessons, is executed ahead (a
+## pre-heated kernel), so it opens at once. make lecture NB=01-scale-the-gradient.ipynb: one lesson.
 LECTURE_PORT ?= 8866
+LECTURE_FLAGS = --preheat_kernel=True --pool_size=1
 lecture: $(STAMP)
 ifeq ($(NB),)
 	@echo "The lecture starts at http://localhost:$(LECTURE_PORT)/voila/render/lecture/00-start-the-lecture.ipynb"
+	@echo "(every page is executed ahead: start this a minute before the lecture)"
 	COURSE_STYLE=lecture $(BIN)/voila --show_tracebacks=True --port=$(LECTURE_PORT) --no-browser \
-	  --preheat_kernel=True --pool_size=1 '--VoilaKernelManager.preheat_denylist=["^(?!.*/lecture/).*"]' \
-	  notebooks
+	  $(LECTURE_FLAGS) notebooks
 else
-	COURSE_STYLE=lecture $(BIN)/voila --show_tracebacks=True --port=$(LECTURE_PORT) notebooks/$(NB)
+	COURSE_STYLE=lecture $(BIN)/voila --show_tracebacks=True --port=$(LECTURE_PORT) $(LECTURE_FLAGS) \
+	  notebooks/$(NB)
 endif
 
 ## make notebooks: re-execute every notebook in a fresh kernel and store the outputs
