@@ -129,10 +129,20 @@ def test_ci_runs_the_readme_test_command_and_nothing_else():
     assert "export COURSE_E2E_REQUIRED=1" in lines
 
 
+def makefile_recipe(target):
+    """The recipe lines of a Makefile target."""
+    m = re.search(rf"^{target}:[^\n]*\n((?:\t[^\n]*\n)*)", (ROOT / "Makefile").read_text(), re.M)
+    assert m, f"the Makefile has no target {target}"
+    return [ln.strip() for ln in m.group(1).splitlines()]
+
+
 def test_makefile_has_the_documented_targets():
     text = (ROOT / "Makefile").read_text()
-    for target in ("lab", "test", "notebooks"):
+    for target in ("lab", "test", "notebooks", "nav"):
         assert re.search(rf"^{target}:", text, re.M), target
+    # make nav runs the generator; make notebooks re-executes, then regenerates the navigation
+    assert makefile_recipe("nav") == ["$(BIN)/python tools/nav.py"]
+    assert makefile_recipe("notebooks") == ["$(BIN)/python tools/refresh_notebooks.py", "$(MAKE) nav"]
 
 
 # The front-end modules: the only ones that may import matplotlib or ipywidgets.
