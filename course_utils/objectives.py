@@ -221,8 +221,8 @@ class FiniteSum(Protocol):
     Implemented by :class:`LeastSquares` (:math:`f_i(x) = \tfrac12(a_i^Tx - b_i)^2`) and
     :class:`course_utils.problems.QuadraticSum` (:math:`f_i(x) = \tfrac12(x - c_i)^TQ_i(x - c_i)`).
     Both subclass this class and inherit :meth:`sampler`; any object with these members is a
-    ``FiniteSum`` for ``isinstance`` and for the plots and widgets, so none of them branches on the
-    problem's class.
+    ``FiniteSum`` (also for ``isinstance``), so code that takes a problem (plots, app models) calls
+    these members and never needs to branch on the problem's class.
 
     Members
     -------
