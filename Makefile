@@ -16,7 +16,7 @@ LATEST := .venv-latest
 # (since deleted) venv wrote can lack matplotlib's own fonts, and every figure then warns on stderr
 export MPLCONFIGDIR := $(CURDIR)/$(VENV)/mplconfig
 
-.PHONY: lab test unit lecture notebooks bench site study lock test-latest venv-ok clean
+.PHONY: lab test unit lecture notebooks nav bench site study lock test-latest venv-ok clean
 
 # make a venv with $(PYTHON) in folder $(1) (reused when its pip works; virtualenv when venv is missing)
 define make_venv
@@ -101,9 +101,17 @@ else
 	  notebooks/$(NB)
 endif
 
-## make notebooks: re-execute every notebook in a fresh kernel and store the outputs
+## make notebooks: re-execute every notebook in a fresh kernel and store the outputs, then
+## regenerate the navigation (make nav: the README's pictures come from the fresh outputs)
 notebooks: $(STAMP)
 	$(BIN)/python tools/refresh_notebooks.py
+	$(MAKE) nav
+
+## make nav: regenerate the navigation from the notebooks' titles (lesson footers, the course map,
+## the README's table, the deck's slide map and docs/lecture-notes.md); check only with
+## `python tools/nav.py --check`
+nav: $(STAMP)
+	$(BIN)/python tools/nav.py
 
 ## make study: retrain and measure notebook 04's shipped study (10 seeds; minutes) into course_utils/data/
 study: $(STAMP)

@@ -180,8 +180,12 @@ class NetSpec:
             ha = nxt
         raise ValueError("the last layer must be linear")  # pragma: no cover
 
-    def _backward(self, blocks, dm, hs, acts, gblocks, work=None):
-        """Backpropagate ``dm`` = dloss/d(output) ``(R, N, 1)``, writing into the gradient blocks."""
+    def _backward(self, blocks, dm, hs, acts, gblocks=None, work=None):
+        """Backpropagate ``dm`` = dloss/d(output) ``(R, N, 1)`` through every layer.
+
+        With ``gblocks``, the parameter gradient of layer j (``dz^T [h_j; 1]``) is written into
+        ``gblocks[j]`` and nothing is returned. Without, the gradient is carried down to the
+        input and returned, shape ``(R, N, n_0)`` (:meth:`input_gradient`)."""
         dh = dm
         k = len(acts)
         for j in range(len(self.layers) - 1, -1, -1):
@@ -195,9 +199,10 @@ class NetSpec:
                     dz = np.multiply(dh, mask, out=work["dz"][j])
             else:
                 dz = dh
-            np.matmul(dz.swapaxes(-1, -2), hs[j], out=gblocks[j])
-            if j == 0:
-                return
+            if gblocks is not None:
+                np.matmul(dz.swapaxes(-1, -2), hs[j], out=gblocks[j])
+                if j == 0:
+                    return None
             if work is None:
                 back = dz @ blocks[j][..., :-1]
             else:
@@ -205,6 +210,7 @@ class NetSpec:
             if L.residual:
                 back += dh
             dh = back
+        return dh
 
     def forward(self, theta, X):
         r"""The outputs :math:`m(x_i;\theta_r)`: theta ``(R, P)`` or ``(P,)``, X ``(N, 2)`` or ``(R, N, 2)``.
@@ -284,20 +290,7 @@ class NetSpec:
         out = np.empty((theta.shape[0], X.shape[0], self.widths[0]))
         for s in range(0, X.shape[0], chunk):
             m, hs, acts = self._forward(blocks, self.augment(X[s:s + chunk]), keep=True)
-            dh = np.ones(m.shape + (1,))
-            k = len(acts)
-            for j in range(len(self.layers) - 1, -1, -1):
-                L = self.layers[j]
-                if L.relu:
-                    k -= 1
-                    dz = dh * (acts[k] > 0)
-                else:
-                    dz = dh
-                back = dz @ blocks[j][..., :-1]
-                if j == 0:
-                    out[:, s:s + chunk] = back
-                    break
-                dh = dh + back if L.residual else back
+            out[:, s:s + chunk] = self._backward(blocks, np.ones(m.shape + (1,)), hs, acts)
         return out[0] if single else out
 
     # ----------------------------------------------------------------------------- norms

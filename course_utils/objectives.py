@@ -3,17 +3,26 @@ r"""Objective functions with their gradients, written for batches of points.
 Every ``value``/``grad`` accepts one point of shape ``(n,)`` or a batch of shape ``(..., n)``, so a
 contour grid of shape ``(ny, nx, 2)`` is evaluated in one call, without a Python loop.
 
+- :class:`Quadratic` – :math:`\tfrac12 x^TQx + c^Tx + d` and the spectral numbers of lesson 01.
+- :class:`FiniteSum` – the interface of a finite sum :math:`\sum_i f_i` (value, grad, minimizer,
+  batch_grad, sampler), implemented by :class:`LeastSquares` and
+  :class:`course_utils.problems.QuadraticSum`.
+- :func:`reshuffling_batches` – the one random-reshuffling scheme every sampler draws from.
+
 This module imports neither matplotlib nor ipywidgets: it is the numeric model the notebooks
 plot and the tests check.
 """
 
 from __future__ import annotations
 
+from typing import Protocol, runtime_checkable
+
 import numpy as np
 
 from . import _checks
+from .metric import Metric
 
-__all__ = ["Quadratic", "quadratic_model", "LeastSquares"]
+__all__ = ["Quadratic", "quadratic_model", "FiniteSum", "LeastSquares", "reshuffling_batches"]
 
 
 class Quadratic:
@@ -72,8 +81,7 @@ class Quadratic:
 
     def minimizer(self):
         """The unique minimizer ``-Q^{-1} c``; a ValueError unless Q is positive definite."""
-        _checks.as_metric(self.Q, "Q")
-        return np.linalg.solve(self.Q, -self.c)
+        return Metric(self.Q, name="Q").solve(-self.c)
 
     def min_value(self):
         """f at the minimizer."""
@@ -85,11 +93,7 @@ class Quadratic:
         gradient descent with metric H sees. ``H=None`` means the identity."""
         if H is None:
             return np.linalg.eigvalsh(self.Q)
-        H, diag = _checks.as_metric(H, "H", self.n)
-        if diag:
-            s = 1.0 / np.sqrt(H)
-            return np.linalg.eigvalsh(self.Q * np.outer(s, s))
-        L = np.linalg.cholesky(H)  # H = L L^T; L^{-1} Q L^{-T} has the same eigenvalues
+        L = Metric(H, self.n).cholesky()  # H = L L^T; L^{-1} Q L^{-T} has the same eigenvalues
         M = np.linalg.solve(L, np.linalg.solve(L, self.Q).T)
         return np.linalg.eigvalsh(0.5 * (M + M.T))
 
@@ -165,19 +169,128 @@ def quadratic_model(f, x_k, step, H=None):
     """
     x_k = _checks.as_vector(x_k, "x_k")
     step = _checks.positive(step, "step")
-    n = x_k.shape[0]
-    if H is None:
-        Hm = np.eye(n)
-    else:
-        H, diag = _checks.as_metric(H, "H", n)
-        Hm = np.diag(H) if diag else H
+    Hm = Metric(H, x_k.shape[0]).matrix
     g = np.asarray(f.grad(x_k), dtype=float)
     A = Hm / step
     return Quadratic(A, c=g - A @ x_k, const=float(f.value(x_k)) - g @ x_k + 0.5 * x_k @ A @ x_k)
 
 
-class LeastSquares:
-    r"""Least squares on finite-sum form.
+# ---------------------------------------------------------------------------------------------
+# Finite sums: one interface, one sampling scheme
+# ---------------------------------------------------------------------------------------------
+def reshuffling_batches(m, batch_size, seed):
+    """A seeded endless stream of mini-batch index arrays by random reshuffling.
+
+    Every epoch draws a new permutation of ``range(m)`` from ``np.random.default_rng(seed)`` and
+    yields ``m // batch_size`` disjoint batches of ``batch_size`` indices (the rows left over wait
+    for the next permutation). Every :meth:`FiniteSum.sampler` draws its batches from here.
+    Bad arguments raise at once, not at the first ``next``.
+
+    Example
+    -------
+    >>> batches = reshuffling_batches(5, 2, seed=0)
+    >>> first_epoch = [next(batches) for _ in range(2)]      # 2 batches of 2; one row waits
+    >>> [b.shape for b in first_epoch], len(set(np.concatenate(first_epoch)))
+    ([(2,), (2,)], 4)
+    """
+    m = _checks.positive_int(m, "m")
+    batch_size = _checks.positive_int(batch_size, "batch_size")
+    if batch_size > m:
+        raise ValueError(f"batch_size must be at most m = {m}; got {batch_size}")
+    return _reshuffled(np.random.default_rng(seed), m, batch_size)
+
+
+def _reshuffled(rng, m, batch_size):
+    while True:
+        perm = rng.permutation(m)
+        for i in range(0, m - batch_size + 1, batch_size):
+            yield perm[i:i + batch_size]
+
+
+@runtime_checkable
+class FiniteSum(Protocol):
+    r"""The interface of a finite-sum problem, what stochastic gradient methods are built for.
+
+    .. math::
+        f(x) = \sum_{i=1}^m f_i(x), \qquad
+        \widehat\nabla f(x) = s \sum_{i \in B_k} \nabla f_i(x) \ \text{(one mini-batch } B_k),
+
+    with :math:`s = 1`, or :math:`s = m/|B_k|` so that :math:`E[\widehat\nabla f] = \nabla f`.
+    :math:`f` is the plain sum, not the mean: least squares is the slides' :math:`\tfrac12\|Ax - b\|^2`.
+
+    Implemented by :class:`LeastSquares` (:math:`f_i(x) = \tfrac12(a_i^Tx - b_i)^2`) and
+    :class:`course_utils.problems.QuadraticSum` (:math:`f_i(x) = \tfrac12(x - c_i)^TQ_i(x - c_i)`).
+    Both subclass this class and inherit :meth:`sampler`; any object with these members is a
+    ``FiniteSum`` (also for ``isinstance``), so code that takes a problem (plots, app models) calls
+    these members and never needs to branch on the problem's class.
+
+    Members
+    -------
+    m, n : the number of summands and the dimension.
+    value(x), grad(x) : :math:`f` and :math:`\nabla f` at one point ``(n,)`` or a batch ``(..., n)``.
+    summand_values(x), summand_grads(x) : every :math:`f_i(x)`, shape ``(..., m)``, and every
+        :math:`\nabla f_i(x)`, shape ``(..., m, n)``.
+    summand_affine() : ``(Q, l)`` of shapes ``(m, n, n)``, ``(m, n)`` with
+        :math:`\nabla f_i(x) = Q_ix - l_i` (both problems are sums of quadratics).
+    batch_grad(x, idx, scale=1.0) : :math:`s\sum_{i \in idx}\nabla f_i(x)` for an index array.
+    minimizer() : a minimizer :math:`x^\star` of :math:`f`. The call without arguments always
+        works; when the minimizers form a set (under-determined least squares)
+        :meth:`LeastSquares.minimizer` says which one and takes ``x0`` and ``H`` to choose another.
+    sampler(batch_size=1, seed=0, unbiased=False) : the stochastic gradient ``g(x)`` above, usable
+        as the ``grad`` of :func:`course_utils.optimizers.run`; batches from
+        :func:`reshuffling_batches`, listed in ``g.indices``.
+
+    Example
+    -------
+    >>> ls = LeastSquares([[1.0, 0.0], [0.0, 2.0]], [1.0, 2.0])
+    >>> isinstance(ls, FiniteSum), ls.minimizer()
+    (True, array([1., 1.]))
+    >>> g = ls.sampler(batch_size=1, seed=0, unbiased=True)
+    >>> np.allclose(g([0.0, 0.0]) + g([0.0, 0.0]), 2 * ls.grad([0.0, 0.0]))   # one epoch
+    True
+    """
+
+    m: int
+    n: int
+
+    def value(self, x): ...
+
+    def grad(self, x): ...
+
+    def summand_values(self, x): ...
+
+    def summand_grads(self, x): ...
+
+    def summand_affine(self): ...
+
+    def batch_grad(self, x, idx, scale=1.0): ...
+
+    def minimizer(self): ...
+
+    def sampler(self, batch_size=1, seed=0, unbiased=False):
+        r"""A seeded stochastic gradient ``g(x)`` for :func:`course_utils.optimizers.run`.
+
+        Each call takes the next mini-batch :math:`B_k` of :func:`reshuffling_batches` (a new
+        permutation of the m summands every epoch) and returns
+        :math:`s\sum_{i \in B_k}\nabla f_i(x)` with :math:`s = 1` (the slides' single-sample SGD
+        :math:`x_{k+1} = x_k - \gamma_k \nabla f_{i_k}(x_k)`) or, with ``unbiased=True``,
+        :math:`s = m/|B_k|`, so that the expectation is the full gradient. ``g.indices`` lists the
+        batches drawn so far.
+        """
+        batches = reshuffling_batches(self.m, batch_size, seed)
+        scale = self.m / batch_size if unbiased else 1.0
+
+        def g(x):
+            idx = next(batches)
+            g.indices.append(idx)
+            return self.batch_grad(x, idx, scale)
+
+        g.indices = []
+        return g
+
+
+class LeastSquares(FiniteSum):
+    r"""Least squares on finite-sum form (a :class:`FiniteSum`).
 
     .. math::
         f(x) = \tfrac12\|Ax - b\|_2^2 = \sum_{i=1}^m f_i(x), \qquad
@@ -190,6 +303,8 @@ class LeastSquares:
     >>> ls = LeastSquares([[1.0, 1.0]], [2.0])        # m = 1 < n = 2: a line of solutions
     >>> ls.grad([0.0, 0.0])
     array([-2., -2.])
+    >>> ls.minimizer()                                  # the one of minimum norm
+    array([1., 1.])
     >>> g = ls.sampler(batch_size=1, seed=0)           # a seeded stochastic gradient
     >>> g([0.0, 0.0])
     array([-2., -2.])
@@ -209,6 +324,7 @@ class LeastSquares:
         return x @ self.A.T - self.b
 
     def value(self, x):
+        r""":math:`\tfrac12\|Ax - b\|^2` at one point or a batch (a float or an array ``(...)``)."""
         r = self.residual(x)
         out = 0.5 * np.sum(r * r, axis=-1)
         return float(out) if out.ndim == 0 else out
@@ -222,6 +338,56 @@ class LeastSquares:
     def hessian(self, x=None):
         return self.A.T @ self.A
 
+    def minimizer(self, x0=None, H=None):
+        r"""The minimizer of f nearest to ``x0`` in the norm :math:`\|\cdot\|_H`.
+
+        .. math:: \hat x = \operatorname*{argmin}_x \|x - x_0\|_H \ \text{ over all minimizers
+                  } x \text{ of } \tfrac12\|Ax - b\|^2.
+
+        When A has full column rank (m >= n) the minimizer is unique and ``x0``, ``H`` change
+        nothing. Otherwise (under-determined, m < n, or dependent columns) the minimizers form an
+        affine set and this is the :math:`\|\cdot\|_H` projection of :math:`x_0` onto it, the
+        point GD and SGD with metric H started at :math:`x_0` converge to. The defaults
+        ``x0 = 0``, ``H = I`` give the minimum-norm solution :math:`A^+b`.
+
+        Parameters
+        ----------
+        x0 : (n,) or (R, n) array (R starting points at once), default 0
+        H : None (identity), an (n, n) SPD matrix or an (n,) positive vector meaning diag(H)
+
+        Notes
+        -----
+        No inverse of :math:`AH^{-1}A^T` is formed. With :math:`H = LL^T` (Cholesky) substitute
+        :math:`u = L^T(x - x_0)`: among the least-squares solutions of :math:`(AL^{-T})u = b - Ax_0`
+        take the one of minimum norm (``np.linalg.lstsq``, from an SVD); then
+        :math:`\hat x = x_0 + L^{-T}u`.
+
+        Example
+        -------
+        >>> ls = LeastSquares([[1.0, 1.0]], [2.0])
+        >>> ls.minimizer(), ls.minimizer(x0=[2.0, 0.0]), ls.minimizer(H=[1.0, 4.0])
+        (array([1., 1.]), array([2., 0.]), array([1.6, 0.4]))
+        """
+        x0 = self._check_x0(x0)
+        L = Metric(H, self.n).cholesky()
+        B = np.linalg.solve(L, self.A.T).T                              # B = A L^{-T}
+        r = self.b[:, None] - self.A @ np.atleast_2d(x0).T              # (m, R)
+        u, *_ = np.linalg.lstsq(B, r, rcond=None)                       # minimum-norm u, (n, R)
+        x_hat = np.atleast_2d(x0) + np.linalg.solve(L.T, u).T
+        return x_hat[0] if x0.ndim == 1 else x_hat
+
+    def _check_x0(self, x0):
+        """``x0`` as a float array of shape ``(n,)`` or ``(R, n)`` (``None``: zeros), else a ValueError."""
+        x0 = np.zeros(self.n) if x0 is None else _checks.as_array(x0, "x0", min_ndim=1)
+        if x0.ndim > 2 or x0.shape[-1] != self.n:
+            raise ValueError(f"x0 must have shape ({self.n},) or (R, {self.n}) to match A's "
+                             f"{self.n} columns; got shape {x0.shape}")
+        return x0
+
+    def min_value(self):
+        """f at the minimizer (the same at every minimizer)."""
+        return self.value(self.minimizer())
+
     def summand_values(self, x):
         r""":math:`f_i(x)` for every i: shape ``(..., m)``."""
         r = self.residual(x)
@@ -231,39 +397,12 @@ class LeastSquares:
         r""":math:`\nabla f_i(x) = a_i(a_i^T x - b_i)` for every i: shape ``(..., m, n)``."""
         return self.residual(x)[..., :, None] * self.A
 
+    def summand_affine(self):
+        r"""``(Q, l)`` with :math:`\nabla f_i(x) = Q_ix - l_i`: :math:`Q_i = a_ia_i^T`, :math:`l_i = b_ia_i`."""
+        return self.A[:, :, None] * self.A[:, None, :], self.A * self.b[:, None]
+
     def batch_grad(self, x, idx, scale=1.0):
         r"""``scale * sum_{i in idx} a_i (a_i^T x - b_i)`` for an index array ``idx``."""
         x = _checks.as_points(x, "x", self.n)
         Ai = self.A[idx]
         return scale * ((x @ Ai.T - self.b[idx]) @ Ai)
-
-    def sampler(self, batch_size=1, seed=0, unbiased=False):
-        r"""A seeded stochastic gradient ``g(x)``, usable as the ``grad`` of :func:`optimizers.run`.
-
-        Each call takes the next mini-batch :math:`B_k` of a random reshuffling (a new
-        permutation of the m rows every epoch) and returns
-
-        .. math:: \widehat\nabla f(x) = s \sum_{i \in B_k} a_i (a_i^T x - b_i),
-
-        with :math:`s = 1` (the slides' single-sample SGD :math:`x_{k+1} = x_k - \gamma_k
-        a_{i_k}(a_{i_k}^T x_k - b_{i_k})`) or, with ``unbiased=True``, :math:`s = m/|B_k|` so that
-        the expectation is the full gradient. ``g.indices`` lists the batches drawn so far.
-        """
-        batch_size = _checks.positive_int(batch_size, "batch_size")
-        if batch_size > self.m:
-            raise ValueError(f"batch_size must be at most m = {self.m}; got {batch_size}")
-        rng = np.random.default_rng(seed)
-        scale = self.m / batch_size if unbiased else 1.0
-        queue: list[np.ndarray] = []
-
-        def g(x):
-            if not queue:
-                perm = rng.permutation(self.m)
-                queue.extend(perm[i:i + batch_size]
-                             for i in range(0, self.m - batch_size + 1, batch_size))
-            idx = queue.pop(0)
-            g.indices.append(idx)
-            return self.batch_grad(x, idx, scale)
-
-        g.indices = []
-        return g

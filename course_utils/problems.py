@@ -9,6 +9,9 @@ figures show *why* single-sample SGD cannot settle: every summand pulls toward i
   sets of a summand are pairs of parallel lines around the line :math:`a_i^Tx = b_i`.
 - :class:`QuadraticSum` / :func:`ellipses_problem` – a sum of small quadratics
   :math:`f_i(x) = \tfrac12(x - c_i)^TQ_i(x - c_i)`; the level sets of a summand are ellipses.
+- Both are a :class:`~course_utils.objectives.FiniteSum` (value, grad, minimizer, batch_grad,
+  sampler), sampled by :func:`~course_utils.objectives.reshuffling_batches` (defined in
+  :mod:`course_utils.objectives`, importable from here too).
 - :func:`noisy_gradient_stream` – i.i.d. "stochastic gradients" with a known mean and variance per
   coordinate (for watching a variance estimate converge).
 - :func:`noisy_oracle` – a seeded noisy gradient ``grad(x) + noise`` usable with
@@ -23,38 +26,24 @@ from __future__ import annotations
 import numpy as np
 
 from . import _checks
-from .objectives import LeastSquares
+from .objectives import FiniteSum, LeastSquares, Quadratic, reshuffling_batches
 
 __all__ = ["QuadraticSum", "lines_problem", "ellipses_problem", "noisy_gradient_stream",
            "noisy_oracle", "reshuffling_batches"]
 
 
-def reshuffling_batches(m, batch_size, seed):
-    """A seeded generator of mini-batch index arrays: a new permutation of ``range(m)`` per epoch.
-
-    Each epoch yields ``m // batch_size`` disjoint batches of size ``batch_size`` (the rows left
-    over wait for the next permutation), the scheme of :meth:`LeastSquares.sampler`.
-    """
-    m = _checks.positive_int(m, "m")
-    batch_size = _checks.positive_int(batch_size, "batch_size")
-    if batch_size > m:
-        raise ValueError(f"batch_size must be at most m = {m}; got {batch_size}")
-    rng = np.random.default_rng(seed)
-    while True:
-        perm = rng.permutation(m)
-        for i in range(0, m - batch_size + 1, batch_size):
-            yield perm[i:i + batch_size]
-
-
-class QuadraticSum:
-    r"""A finite sum of quadratics with elliptic level sets.
+class QuadraticSum(Quadratic, FiniteSum):
+    r"""A finite sum of quadratics with elliptic level sets (a :class:`FiniteSum`).
 
     .. math::
         f(x) = \sum_{i=1}^m f_i(x), \qquad f_i(x) = \tfrac12 (x - c_i)^T Q_i (x - c_i), \qquad
         \nabla f_i(x) = Q_i (x - c_i).
 
-    The total is a quadratic with Hessian :math:`\sum_i Q_i` and minimizer
-    :math:`x^\star = (\sum_i Q_i)^{-1}\sum_i Q_i c_i`: a weighted average of the summands' minimizers.
+    The total is the :class:`~course_utils.objectives.Quadratic` :math:`\tfrac12 x^TQx - x^T\sum_i
+    Q_ic_i + \tfrac12\sum_i c_i^TQ_ic_i` with Hessian :math:`Q = \sum_i Q_i`, so ``value``, ``grad``,
+    ``hessian``, ``minimizer``, ``min_value`` and the spectral numbers (``condition_number``, ...)
+    are the Quadratic's. The minimizer :math:`x^\star = Q^{-1}\sum_i Q_i c_i` is a weighted average
+    of the summands' minimizers.
 
     Parameters
     ----------
@@ -73,21 +62,22 @@ class QuadraticSum:
 
     def __init__(self, centers, hessians):
         self.centers = _checks.as_array(centers, "centers", ndim=2)
-        self.m, self.n = self.centers.shape
+        self.m, n = self.centers.shape
         Qs = _checks.as_array(hessians, "hessians", ndim=3)
-        if Qs.shape != (self.m, self.n, self.n):
-            raise ValueError(f"hessians must have shape (m, n, n) = {(self.m, self.n, self.n)}; "
+        if Qs.shape != (self.m, n, n):
+            raise ValueError(f"hessians must have shape (m, n, n) = {(self.m, n, n)}; "
                              f"got {Qs.shape}")
         if not np.allclose(Qs, np.swapaxes(Qs, 1, 2), atol=1e-12 * max(1.0, np.abs(Qs).max())):
             raise ValueError("every hessians[i] must be symmetric")
         self.Qs = 0.5 * (Qs + np.swapaxes(Qs, 1, 2))
         if np.any(np.linalg.eigvalsh(self.Qs)[:, 0] < -1e-12 * max(1.0, np.abs(Qs).max())):
             raise ValueError("every hessians[i] must be positive semidefinite")
-        self.H = self.Qs.sum(axis=0)
-        _checks.as_metric(self.H, "the sum of the hessians")
-        # f(x) = 1/2 x^T H x - x^T sum Q_i c_i + 1/2 sum c_i^T Q_i c_i
-        self._lin = np.einsum("mij,mj->i", self.Qs, self.centers)
-        self._const = 0.5 * float(np.einsum("mi,mij,mj->", self.centers, self.Qs, self.centers))
+        Q = self.Qs.sum(axis=0)
+        _checks.as_metric(Q, "the sum of the hessians")
+        # f(x) = 1/2 x^T Q x - x^T sum Q_i c_i + 1/2 sum c_i^T Q_i c_i
+        lin = np.einsum("mij,mj->i", self.Qs, self.centers)
+        super().__init__(Q, c=-lin,
+                         const=0.5 * float(np.einsum("mi,mij,mj->", self.centers, self.Qs, self.centers)))
 
     def __repr__(self):
         return f"QuadraticSum(m={self.m}, n={self.n})"
@@ -105,51 +95,15 @@ class QuadraticSum:
         r""":math:`\nabla f_i(x) = Q_i(x - c_i)` for every i: shape ``(..., m, n)``."""
         return np.einsum("mij,...mj->...mi", self.Qs, self._diff(x))
 
-    def value(self, x):
-        """f at one point ``(n,)`` or a batch ``(..., n)``."""
-        x = _checks.as_points(x, "x", self.n)
-        out = 0.5 * np.einsum("...i,ij,...j->...", x, self.H, x) - x @ self._lin + self._const
-        return float(out) if out.ndim == 0 else out
-
-    __call__ = value
-
-    def grad(self, x):
-        r""":math:`\nabla f(x) = (\sum_i Q_i) x - \sum_i Q_i c_i`, same shape as ``x``."""
-        x = _checks.as_points(x, "x", self.n)
-        return x @ self.H - self._lin
-
-    def hessian(self, x=None):
-        return self.H.copy()
-
-    def minimizer(self):
-        return np.linalg.solve(self.H, self._lin)
-
-    def min_value(self):
-        return self.value(self.minimizer())
+    def summand_affine(self):
+        r"""``(Q, l)`` with :math:`\nabla f_i(x) = Q_ix - l_i`: the :math:`Q_i` and :math:`l_i = Q_ic_i`."""
+        return self.Qs, np.einsum("mij,mj->mi", self.Qs, self.centers)
 
     def batch_grad(self, x, idx, scale=1.0):
         r"""``scale * sum_{i in idx} Q_i (x - c_i)`` for an index array ``idx``."""
         x = _checks.as_points(x, "x", self.n)
         Qi = self.Qs[idx].sum(axis=0)
         return scale * (x @ Qi - np.einsum("mij,mj->i", self.Qs[idx], self.centers[idx]))
-
-    def sampler(self, batch_size=1, seed=0, unbiased=False):
-        r"""A seeded stochastic gradient ``g(x)`` (random reshuffling), like
-        :meth:`LeastSquares.sampler`: the sum over a mini-batch, times ``m/|B|`` when ``unbiased``.
-        ``g.indices`` lists the batches drawn so far."""
-        batch_size = _checks.positive_int(batch_size, "batch_size")
-        if batch_size > self.m:
-            raise ValueError(f"batch_size must be at most m = {self.m}; got {batch_size}")
-        batches = reshuffling_batches(self.m, batch_size, seed)
-        scale = self.m / batch_size if unbiased else 1.0
-
-        def g(x):
-            idx = next(batches)
-            g.indices.append(idx)
-            return self.batch_grad(x, idx, scale)
-
-        g.indices = []
-        return g
 
 
 def lines_problem(m=6, seed=0, noise=0.5, scale=(1.0, 1.0)):

@@ -26,6 +26,8 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _checks
+from .metric import Metric
+from .objectives import LeastSquares
 
 __all__ = ["projection_point", "optimality_residuals", "outside_range", "invariant",
            "OptimalityResiduals"]
@@ -63,16 +65,6 @@ def _full_row_rank(A, b):
             f"remove the redundant rows")
 
 
-def _metric_factor(H, n):
-    """``(sqrt_h, L)``: a diagonal metric's square root, or the Cholesky factor ``H = L L^T``."""
-    if H is None:
-        return np.ones(n), None
-    Hm, diag = _checks.as_metric(H, "H", n)
-    if diag:
-        return np.sqrt(Hm), None
-    return None, np.linalg.cholesky(Hm)
-
-
 def projection_point(A, b, x0, H=None):
     r"""The unique minimizer of :math:`\|x - x_0\|_H^2` subject to :math:`Ax = b`.
 
@@ -92,11 +84,9 @@ def projection_point(A, b, x0, H=None):
 
     Notes
     -----
-    No inverse of :math:`AH^{-1}A^T` is formed. With :math:`H = LL^T` (Cholesky; :math:`L =
-    \operatorname{diag}(\sqrt{h})` for a diagonal H) substitute :math:`u = L^T(x - x_0)`: the
-    problem becomes :math:`\min \|u\|_2` subject to :math:`(AL^{-T})u = b - Ax_0`, whose
-    minimum-norm solution ``np.linalg.lstsq`` computes from an SVD. Then :math:`\hat x = x_0 +
-    L^{-T}u`.
+    :math:`\hat x` is the minimizer of least squares :math:`\tfrac12\|Ax - b\|^2` nearest to
+    :math:`x_0`, computed by :meth:`course_utils.objectives.LeastSquares.minimizer` (no inverse of
+    :math:`AH^{-1}A^T` is formed) after checking that m < n and A has full row rank.
 
     Example
     -------
@@ -106,19 +96,11 @@ def projection_point(A, b, x0, H=None):
     array([1.6, 0.4])
     """
     A, b = _check_system(A, b)
-    m, n = A.shape
-    x0 = _checks.as_array(x0, "x0", min_ndim=1)
-    if x0.ndim > 2 or x0.shape[-1] != n:
-        raise ValueError(f"x0 must have shape ({n},) or (R, {n}) to match A's {n} columns; "
-                         f"got shape {x0.shape}")
-    sqrt_h, L = _metric_factor(H, n)
+    problem = LeastSquares(A, b)
+    problem._check_x0(x0)                 # say what is wrong in the order x0, H, then A's rank
+    Metric(H, problem.n)
     _full_row_rank(A, b)
-    B = A / sqrt_h if L is None else np.linalg.solve(L, A.T).T     # B = A L^{-T}
-    r = b[:, None] - A @ np.atleast_2d(x0).T                        # (m, R)
-    u, *_ = np.linalg.lstsq(B, r, rcond=None)                       # minimum-norm u, (n, R)
-    dx = u / sqrt_h[:, None] if L is None else np.linalg.solve(L.T, u)
-    x_hat = np.atleast_2d(x0) + dx.T
-    return x_hat[0] if x0.ndim == 1 else x_hat
+    return problem.minimizer(x0, H)
 
 
 def _row_space_basis(A):
@@ -167,10 +149,7 @@ def invariant(A, x0, X, H=None):
     X = _checks.as_array(X, "X", min_ndim=1, allow_nan=True)
     if X.shape[-1] != n:
         raise ValueError(f"X must have shape (..., {n}); got shape {X.shape}")
-    D = X - x0
-    if H is not None:
-        Hm, diag = _checks.as_metric(H, "H", n)
-        D = D * Hm if diag else D @ Hm
+    D = Metric(H, n).apply(X - x0)
     Q = _row_space_basis(A)
     return np.linalg.norm(D - (D @ Q) @ Q.T, axis=-1)
 
@@ -205,10 +184,7 @@ def optimality_residuals(A, b, x0, x, H=None):
     n = A.shape[1]
     x0 = _checks.as_vector(x0, "x0", n)
     x = _checks.as_vector(x, "x", n)
-    D = x - x0
-    if H is not None:
-        Hm, diag = _checks.as_metric(H, "H", n)
-        D = D * Hm if diag else Hm @ D
+    D = Metric(H, n).apply(x - x0)
     size = float(np.linalg.norm(D))
     off = float(np.linalg.norm(outside_range(A, D)))
     stationarity = off / size if size > 0 else 0.0

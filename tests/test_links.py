@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-from navtool import nav  # noqa: E402  (tools/nav.py)
+from navtool import md  # noqa: E402  (tools/links.py: reading markdown)
 
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")),
              *sorted((ROOT / "notebooks").glob("*.ipynb"))]
@@ -51,7 +51,7 @@ def problem(doc, target):
         return f"missing file {dest.relative_to(ROOT)}"
     if parts.fragment and dest.suffix in (".ipynb", ".md"):
         fragment = unquote(parts.fragment)
-        if fragment not in nav.anchor_ids(dest):
+        if fragment not in md.anchor_ids(dest):
             return f"no heading for #{fragment} in {dest.relative_to(ROOT)}"
     return None
 
@@ -65,7 +65,7 @@ def test_the_documents_are_found():
 def test_links_resolve(doc):
     broken = []
     for where, text in texts(doc):
-        for target in nav.extract_links(text):
+        for target in md.extract_links(text):
             why = problem(doc, target)
             if why:
                 broken.append(f"{where} {target}: {why}".strip())
@@ -76,7 +76,7 @@ def test_the_checker_sees_and_judges_links():
     sample = ('[a](README.md) ![b](docs/img/x.png "title") <img src="tools/nav.py" width="9">\n'
               '[![badge](https://img.shields.io/x.svg)](https://mybinder.org/v2/gh/a/b/HEAD)\n'
               '`[not](a-link.md)` $[0, 1](x)$\n```\n[no](fenced.md)\n```\n[ref]: docs/slide-map.md\n')
-    assert nav.extract_links(sample) == ["README.md", "docs/img/x.png", "https://img.shields.io/x.svg",
+    assert md.extract_links(sample) == ["README.md", "docs/img/x.png", "https://img.shields.io/x.svg",
                                          "https://mybinder.org/v2/gh/a/b/HEAD", "tools/nav.py",
                                          "docs/slide-map.md"]
     doc = ROOT / "README.md"

@@ -18,7 +18,7 @@ NAME = re.compile(r"^\d{2}-[a-z][a-z0-9]*(-[a-z0-9]+)+\.ipynb$")
 NOT_VERBS = {"intro", "introduction", "lesson", "chapter", "part", "notebook", "the", "a", "an"}
 
 
-from navtool import nav  # noqa: E402  (tools/nav.py)
+from navtool import md, nav  # noqa: E402  (tools/links.py, tools/nav.py)
 
 
 # --- the real course ---------------------------------------------------------------------------
@@ -41,7 +41,7 @@ def nav_links(path):
     nb = nbformat.read(path, as_version=4)
     cells = [c for c in nb.cells if "nav" in c.metadata.get("tags", [])]
     assert cells, f"{path.name}: no cell tagged 'nav'"
-    return nb, cells, [t for c in cells for t in nav.extract_links(c.source)]
+    return nb, cells, [t for c in cells for t in md.extract_links(c.source)]
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
@@ -113,7 +113,7 @@ def test_tool_writes_then_check_passes_and_second_write_changes_nothing(tmp_path
     assert "Lesson 1 shows $\\Vert x\\Vert _H$ \\| e.g. things." in readme   # one sentence, table-safe
     last = nbformat.read(paths[1], as_version=4).cells[-1]
     assert last.metadata["tags"] == ["nav"] and "03" not in last.source
-    assert nav.extract_links(last.source) == [paths[0].name, paths[0].name, paths[2].name]
+    assert md.extract_links(last.source) == [paths[0].name, paths[0].name, paths[2].name]
 
 
 def test_check_reports_a_renamed_title_and_a_bad_name(tmp_path):
@@ -147,3 +147,11 @@ def test_description_rules():
     nb.cells.append(new_markdown_cell("**Scaled GD** converges. Next.", metadata={"tags": ["summary-line"]}))
     assert nav.description_of(nb) == "**Scaled GD** converges."
     assert nav.first_sentence("Pick $x = 1.5$. Then i.e. go. x") == "Pick $x = 1.5$."
+
+
+def test_the_generator_reads_markdown_with_the_tests_parser():
+    # one parser (tools/links.py) for the generator and the link tests, not a copy in each
+    assert Path(md.__file__).name == "links.py"
+    for name in ("markdown_sources", "headings_of_text", "jupyter_anchor", "plain", "strip_fences"):
+        assert getattr(nav, name) is getattr(md, name), name
+    assert "import nav" not in Path(md.__file__).read_text(encoding="utf-8")

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from fd import fd_directional, fd_grad
 
 from course_utils import nets
 from course_utils.datasets.spirals import two_spirals
@@ -18,8 +19,7 @@ def test_backprop_matches_central_differences(sigma):
     rng = np.random.default_rng(2)
     for _ in range(3):
         d = rng.standard_normal(SMALL.size)
-        h = 1e-6 * max(1.0, sigma)
-        fd = (SMALL.loss(theta + h * d, X, y) - SMALL.loss(theta - h * d, X, y)) / (2 * h)
+        fd = fd_directional(lambda t: SMALL.loss(t, X, y), theta, d, h=1e-6 * max(1.0, sigma))
         assert abs(fd - grad @ d) <= 1e-6 * abs(fd)
 
 
@@ -53,7 +53,7 @@ def test_jacobian_rows_are_output_gradients():
     theta = nets.init_theta(1.0, np.random.default_rng(3), SMALL)
     J = SMALL.jacobian(theta, X)
     d = np.random.default_rng(4).standard_normal(SMALL.size)
-    fd = (SMALL.forward(theta + 1e-6 * d, X) - SMALL.forward(theta - 1e-6 * d, X)) / 2e-6
+    fd = fd_directional(lambda t: SMALL.forward(t, X), theta, d)
     assert np.allclose(J @ d, fd, rtol=1e-6, atol=1e-9)
 
 
@@ -98,15 +98,22 @@ def test_input_gradient_against_finite_differences():
     X = np.random.default_rng(5).uniform(-1.2, 1.2, (7, 2))
     G = spec.input_gradient(theta, X, chunk=3)                   # chunks exercised
     assert G.shape == (2, 7, 2)
-    h = 1e-6
-    for k in range(2):
-        e = np.zeros(2)
-        e[k] = h
-        fd = (spec.forward(theta, X + e) - spec.forward(theta, X - e)) / (2 * h)
-        # piecewise linear: central differences are exact away from kinks (none within 1e-6 here)
-        np.testing.assert_allclose(G[..., k], fd, rtol=1e-5, atol=1e-8 * np.abs(fd).max())
+    fd = fd_grad(lambda Z: spec.forward(theta, Z), X)             # (2, 7, 2): point by point
+    # piecewise linear: central differences are exact away from kinks (none within 1e-6 here)
+    np.testing.assert_allclose(G, fd, rtol=1e-5, atol=1e-8 * np.abs(fd).max())
     # never above the bound L_m
     assert np.all(np.linalg.norm(G, axis=-1).max(axis=1) <= spec.lipschitz(theta))
+
+
+@pytest.mark.parametrize("widths", [(2, 2, 2, 1), (3, 3, 5, 5, 1)])
+def test_input_gradient_with_a_residual_first_layer(widths):
+    # n_0 = n_1: the first layer is residual, x -> x + relu(W x + b); its skip must reach the input
+    spec = nets.NetSpec(widths)
+    assert spec.layers[0].residual
+    theta = nets.init_theta(np.array([0.7, 1.5]), np.random.default_rng(0), spec)
+    X = np.random.default_rng(1).uniform(-1.0, 1.0, (9, widths[0]))
+    fd = fd_grad(lambda Z: spec.forward(theta, Z), X)
+    np.testing.assert_allclose(spec.input_gradient(theta, X), fd, rtol=1e-6, atol=1e-9)
 
 
 def test_workspace_gives_the_same_bits_and_is_reused():

@@ -33,6 +33,17 @@ def test_ellipse_points_lie_on_the_H_sphere(H):
     assert np.allclose(np.sqrt(np.einsum("ni,ij,nj->n", d, Hm, d)), r, atol=1e-12, rtol=0)
 
 
+@pytest.mark.parametrize("H", [[0.1, 1.0], [[2.0, 0.5], [0.5, 1.0]]])
+def test_touching_radii_are_fractions_of_the_H_distance(H):
+    from course_utils.plots.geometry import touching_radii
+
+    x0, x_hat = np.array([0.3, -1.2]), np.array([1.0, 0.5])
+    Hm = np.diag(H) if np.ndim(H) == 1 else np.asarray(H)
+    d = x_hat - x0
+    np.testing.assert_allclose(touching_radii(H, x0, x_hat, (0.5, 1.0)),
+                               np.sqrt(d @ Hm @ d) * np.array([0.5, 1.0]), rtol=1e-14)
+
+
 def test_ellipse_rejects_a_bad_metric():
     with pytest.raises(ValueError, match="positive definite"):
         core.ellipse_points([1.0, 0.0], [0.0, 0.0])

@@ -2,16 +2,12 @@
 
 import numpy as np
 import pytest
+from fd import fd_grad
 
 from course_utils import optimizers as opt
-from course_utils.objectives import LeastSquares
+from course_utils.objectives import LeastSquares, Quadratic
 from course_utils.problems import (QuadraticSum, ellipses_problem, lines_problem,
                                    noisy_gradient_stream, noisy_oracle, reshuffling_batches)
-
-
-def central_diff(f, x, h=1e-6):
-    e = np.eye(x.size)
-    return np.array([(f(x + h * ei) - f(x - h * ei)) / (2 * h) for ei in e])
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -23,8 +19,8 @@ def test_ellipses_summands_values_and_grads(seed):
     for i in range(f.m):
         d = x - f.centers[i]
         assert vals[i] == pytest.approx(0.5 * d @ f.Qs[i] @ d, rel=1e-12)
-        np.testing.assert_allclose(grads[i], central_diff(lambda y: f.summand_values(y)[i], x),
-                                   rtol=1e-6, atol=1e-8)
+    # the Jacobian of x -> (f_1(x), ..., f_m(x)) has the summands' gradients as rows
+    np.testing.assert_allclose(grads, fd_grad(f.summand_values, x, batched=True), rtol=1e-6, atol=1e-8)
     # the sum of the summands is the total, for values, gradients and a batch of points
     assert vals.sum() == pytest.approx(f.value(x), rel=1e-12)
     np.testing.assert_allclose(grads.sum(axis=0), f.grad(x), rtol=1e-12, atol=1e-14)
@@ -42,16 +38,40 @@ def test_quadratic_sum_minimizer_closed_form():
     assert f.min_value() == pytest.approx(1.0)          # 1/2 (1 + 1) from x1
 
 
+def test_quadratic_sum_is_the_quadratic_it_was_written_out_as():
+    """QuadraticSum reuses Quadratic: the same numbers as its former hand-written formulas."""
+    f = ellipses_problem(m=7, seed=4)
+    assert isinstance(f, Quadratic)
+    H = f.Qs.sum(axis=0)
+    lin = np.einsum("mij,mj->i", f.Qs, f.centers)
+    const = 0.5 * float(np.einsum("mi,mij,mj->", f.centers, f.Qs, f.centers))
+    X = np.random.default_rng(1).standard_normal((6, 5, 2))
+    np.testing.assert_array_equal(f.value(X), 0.5 * np.einsum("...i,ij,...j->...", X, H, X) - X @ lin + const)
+    np.testing.assert_array_equal(f.grad(X), X @ H - lin)
+    np.testing.assert_array_equal(f.minimizer(), np.linalg.solve(H, lin))
+    np.testing.assert_array_equal(f.hessian(), H)
+    # and the Quadratic's spectral numbers come with it
+    lam = np.linalg.eigvalsh(H)
+    assert f.condition_number() == pytest.approx(lam[-1] / lam[0], rel=1e-12)
+    # SGD iterates: the same as with the summands' gradients summed by hand
+    idx_stream = reshuffling_batches(f.m, 2, seed=3)
+
+    def by_hand(x):
+        idx = next(idx_stream)
+        return np.einsum("mij,mj->i", f.Qs[idx], x - f.centers[idx])
+
+    np.testing.assert_allclose(opt.run(opt.gd(0.3), f.sampler(2, seed=3), [2.0, -1.0], 100),
+                               opt.run(opt.gd(0.3), by_hand, [2.0, -1.0], 100), rtol=1e-12, atol=1e-14)
+
+
 def test_lines_problem_summands_are_lines():
     ls = lines_problem(m=6, seed=0)
     assert isinstance(ls, LeastSquares) and ls.A.shape == (6, 2)
     x = np.array([0.3, -0.7])
     np.testing.assert_allclose(ls.summand_values(x), 0.5 * (ls.A @ x - ls.b) ** 2, rtol=1e-14)
     assert ls.summand_values(x).sum() == pytest.approx(ls.value(x), rel=1e-14)
-    for i in range(ls.m):
-        np.testing.assert_allclose(ls.summand_grads(x)[i],
-                                   central_diff(lambda y: ls.summand_values(y)[i], x),
-                                   rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(ls.summand_grads(x), fd_grad(ls.summand_values, x, batched=True),
+                               rtol=1e-6, atol=1e-8)
     # a level set of f_i is a pair of lines: f_i is constant along the direction orthogonal to a_i
     a = ls.A[2]
     t = np.array([-a[1], a[0]])

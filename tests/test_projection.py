@@ -52,6 +52,27 @@ def test_matrix_and_vector_metric_agree():
                                rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("kind", ["identity", "vector", "matrix"])
+def test_projection_point_is_the_closed_form_and_the_least_squares_minimizer(kind):
+    """x0 + H^-1 A^T (A H^-1 A^T)^-1 (b - A x0), the formula the Metric-based code must keep."""
+    A, b, x0, rng = problem(3, 7, seed=21)
+    H = metrics(7, rng)[kind]
+    Hm = np.eye(7) if H is None else np.diag(H) if np.ndim(H) == 1 else H
+    Hinv_At = np.linalg.solve(Hm, A.T)
+    expected = x0 + Hinv_At @ np.linalg.solve(A @ Hinv_At, b - A @ x0)
+    x = projection_point(A, b, x0, H)
+    np.testing.assert_allclose(x, expected, rtol=1e-12, atol=1e-13)
+    np.testing.assert_array_equal(x, LeastSquares(A, b).minimizer(x0, H))
+    # the metric's three uses agree with the matrix written out
+    X = rng.standard_normal((4, 7))
+    D = (X - x0) @ Hm
+    np.testing.assert_allclose(invariant(A, x0, X, H), np.linalg.norm(outside_range(A, D), axis=-1),
+                               rtol=1e-12, atol=1e-14)
+    res = optimality_residuals(A, b, x0, X[0], H)
+    assert res.stationarity == pytest.approx(
+        np.linalg.norm(outside_range(A, D[0])) / np.linalg.norm(D[0]), rel=1e-12)
+
+
 def test_batched_starting_points():
     A, b, _, rng = problem(3, 7, seed=4)
     X0 = rng.standard_normal((5, 7))

@@ -129,16 +129,92 @@ def test_ci_runs_the_readme_test_command_and_nothing_else():
     assert "export COURSE_E2E_REQUIRED=1" in lines
 
 
+def makefile_recipe(target):
+    """The recipe lines of a Makefile target."""
+    m = re.search(rf"^{target}:[^\n]*\n((?:\t[^\n]*\n)*)", (ROOT / "Makefile").read_text(), re.M)
+    assert m, f"the Makefile has no target {target}"
+    return [ln.strip() for ln in m.group(1).splitlines()]
+
+
 def test_makefile_has_the_documented_targets():
     text = (ROOT / "Makefile").read_text()
-    for target in ("lab", "test", "notebooks"):
+    for target in ("lab", "test", "notebooks", "nav"):
         assert re.search(rf"^{target}:", text, re.M), target
+    # make nav runs the generator; make notebooks re-executes, then regenerates the navigation
+    assert makefile_recipe("nav") == ["$(BIN)/python tools/nav.py"]
+    assert makefile_recipe("notebooks") == ["$(BIN)/python tools/refresh_notebooks.py", "$(MAKE) nav"]
+
+
+# The front-end modules: the only ones that may import matplotlib or ipywidgets.
+FRONT_END = ("course_utils/plots/", "course_utils/widgets/", "course_utils/style.py")
+
+
+def numeric_modules(root=ROOT):
+    """Every module of course_utils outside :data:`FRONT_END` (models/, metric, cache, ... included),
+    as ``(dotted name, path)``; found on disk, so a new module is checked without editing this list."""
+    out = []
+    for path in sorted((root / "course_utils").rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith(FRONT_END):
+            continue
+        out.append((rel[:-3].removesuffix("/__init__").replace("/", "."), path))
+    return out
+
+
+_FRONT_END_IMPORT = re.compile(r"^\s*(import|from)\s+(matplotlib|ipywidgets)\b", re.M)
+_PROBE = ("import importlib, sys; importlib.import_module(sys.argv[1]); "
+          "print(' '.join(m for m in ('matplotlib', 'ipywidgets') if m in sys.modules))")
+
+
+def front_end_imports(root=ROOT, only=None):
+    """``{module: what it pulls in}`` for every numeric module (or those named in ``only``) that
+    imports matplotlib or ipywidgets: in its source (even inside a function), or at run time when
+    imported alone in a fresh Python (one subprocess per module, run side by side)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(root) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    modules = [(n, p) for n, p in numeric_modules(root) if only is None or n in only]
+    probes = {name: subprocess.Popen([sys.executable, "-c", _PROBE, name], cwd=root, env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+              for name, _ in modules}
+    bad = {}
+    for name, path in modules:
+        out, err = probes[name].communicate(timeout=300)
+        assert probes[name].returncode == 0, f"importing {name} failed:\n{err}"
+        found = set(out.split())
+        found |= {m.group(2) for m in _FRONT_END_IMPORT.finditer(path.read_text(encoding="utf-8"))}
+        if found:
+            bad[name] = sorted(found)
+    return bad
 
 
 def test_numeric_modules_import_neither_matplotlib_nor_ipywidgets():
-    for name in ("objectives", "optimizers", "_checks"):
-        src = (ROOT / "course_utils" / f"{name}.py").read_text()
-        assert not re.search(r"^\s*(import|from)\s+(matplotlib|ipywidgets)", src, re.M), name
+    names = [name for name, _ in numeric_modules()]
+    # discovery finds the whole numeric layer (a broken glob must not pass by checking nothing)
+    assert {"course_utils", "course_utils._checks", "course_utils.objectives", "course_utils.optimizers",
+            "course_utils.problems", "course_utils.projection", "course_utils.landscape",
+            "course_utils.nets", "course_utils.training", "course_utils.experiments",
+            "course_utils.metric", "course_utils.cache", "course_utils.models"} <= set(names), names
+    assert not any(n.startswith(("course_utils.plots", "course_utils.widgets")) for n in names)
+    assert front_end_imports() == {}
+
+
+def test_the_import_check_catches_a_numeric_module_that_imports_matplotlib(tmp_path):
+    import shutil
+
+    pkg = tmp_path / "course_utils"
+    shutil.copytree(ROOT / "course_utils", pkg, ignore=shutil.ignore_patterns("__pycache__", "data"))
+    (pkg / "models" / "leaky.py").write_text("import matplotlib\n")          # directly
+    (pkg / "models" / "indirect.py").write_text("from . import leaky\n")       # through another module
+    nets = pkg / "nets.py"                                                        # inside a function
+    nets.write_text(nets.read_text(encoding="utf-8") + "\n\ndef show():\n    import ipywidgets\n")
+    probe = ["course_utils.models.leaky", "course_utils.models.indirect", "course_utils.nets",
+             "course_utils.cache"]
+    assert front_end_imports(tmp_path, only=probe) == {"course_utils.models.leaky": ["matplotlib"],
+                                                       "course_utils.models.indirect": ["matplotlib"],
+                                                       "course_utils.nets": ["ipywidgets"]}
 
 
 def test_readme_unit_test_commands_keep_the_doctests():

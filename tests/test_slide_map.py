@@ -57,7 +57,7 @@ LESSONS = ["01-scale-the-gradient.ipynb", "02-converge-to-the-projection.ipynb",
            "03-look-inside-adam.ipynb", "04-compare-sharp-and-flat-minima.ipynb"]
 
 
-from navtool import nav  # noqa: E402  (tools/nav.py)
+from navtool import md  # noqa: E402  (tools/links.py: reading markdown)
 
 
 def rows():
@@ -69,7 +69,7 @@ def rows():
         cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
         if cells[0] in ("slides", "slide"):
             continue
-        out.append((cells[1], nav.extract_links(" | ".join(cells[2:]))))
+        out.append((cells[1], md.extract_links(" | ".join(cells[2:]))))
     return out
 
 
@@ -100,5 +100,5 @@ def test_row_links_resolve_to_a_section(title, links):
         dest = (SLIDE_MAP.parent / unquote(parts.path)).resolve()
         assert dest.is_file(), f"{title!r}: {target} does not exist"
         if parts.fragment:
-            assert unquote(parts.fragment) in nav.anchor_ids(dest), \
+            assert unquote(parts.fragment) in md.anchor_ids(dest), \
                 f"{title!r}: {dest.name} has no section heading for #{parts.fragment}"

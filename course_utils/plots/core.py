@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from .. import _checks
+from ..metric import Metric
 
 
 def get_ax(ax=None, figsize=(5.0, 4.0)):
@@ -103,11 +103,9 @@ def rate_line(rate, steps, start=1.0, ax=None, label=None, **kwargs):
 
 def ellipse_points(H, center, radius=1.0, n=200):
     r"""Points of the H-norm sphere :math:`\{x : \|x - c\|_H = r\}` in 2-D, shape ``(n, 2)``."""
-    H, diag = _checks.as_metric(H, "H", 2)
-    Hm = np.diag(H) if diag else H
+    L = Metric(H, 2).cholesky()            # ||x||_H = ||L^T x||, so x = L^{-T} u with |u| = r
     t = np.linspace(0.0, 2.0 * np.pi, n)
     circle = np.stack([np.cos(t), np.sin(t)], axis=-1)
-    L = np.linalg.cholesky(Hm)                 # ||x||_H = ||L^T x||, so x = L^{-T} u with |u| = r
     pts = np.linalg.solve(L.T, circle.T).T
     return np.asarray(center, dtype=float) + radius * pts
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _checks
+from ..metric import Metric
 from .core import ellipse_points, get_ax
 
 __all__ = ["line_segment", "solution_line", "touching_ellipses", "touching_radii",
@@ -42,10 +43,8 @@ def solution_line(a, beta, xlim, ylim, ax=None, label=r"solution set $\{x: Ax = 
 
 def touching_radii(H, x0, x_hat, fractions=(0.35, 0.7, 1.0)):
     r"""Radii :math:`f\,\|\hat x - x_0\|_H` of the level sets drawn by :func:`touching_ellipses`."""
-    Hm, diag = _checks.as_metric(H, "H", 2)
     d = np.asarray(x_hat, dtype=float) - np.asarray(x0, dtype=float)
-    r = float(np.sqrt(d @ (Hm * d) if diag else d @ Hm @ d))
-    return r * np.asarray(fractions, dtype=float)
+    return Metric(H, 2).norm(d) * np.asarray(fractions, dtype=float)
 
 
 def touching_ellipses(H, x0, x_hat, ax=None, fractions=(0.35, 0.7, 1.0), color="C1", n=160,
