@@ -233,8 +233,8 @@ class App(widgets.VBox):
     -------
     >>> live = LiveFigure(figsize=(3, 2))
     >>> g = slider(1.0, 0.0, 2.0, step=0.01, description="γ")
-    >>> app = App({"gamma": g}, live, lambda *_: None)
-    >>> pick = app.add_presets({"slow": {"gamma": 0.5}, "fast": {"gamma": 1.5}})
+    >>> app = App({"step": g}, live, lambda *_: None)
+    >>> pick = app.add_presets({"slow": {"step": 0.5}, "fast": {"step": 1.5}})
     >>> pick.value = "fast"; g.value
     1.5
     >>> g.value = 1.503; pick.value          # within half a step: still the preset
@@ -573,5 +573,5 @@ def fit_projector(app, display_px=None, max_height_px=450, min_px=None, squeeze=
     for c in [c for c in app._dom_classes if c.startswith("course-fit-")]:
         app.remove_class(c)
     app.add_class(f"course-fit-{int(round(W))}")   # the width its fonts were sized for (tests read it)
-    app.redraw()
+    app.redraw() if app._observe_flag else app.update()   # a recipe app: update(values)
     return app
