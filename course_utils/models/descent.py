@@ -22,7 +22,7 @@ Example
 -------
 >>> from course_utils.objectives import Quadratic
 >>> f = Quadratic([[0.1, -0.1], [-0.1, 1.0]])
->>> r = descent_run(f, step=1.0, x0=[-4.0, 1.5], steps=3)
+>>> r = descent_run(f, step=1.0, x0=[-4.0, 1.5], iterations=3)
 >>> r.iterates.shape, r.diverges, round(r.rate, 4)
 ((4, 2), False, 0.911)
 """
@@ -45,7 +45,7 @@ __all__ = ["DescentRun", "descent_run", "sphere_points", "model_level_set", "ste
 class DescentRun(NamedTuple):
     """One (scaled) GD run and the numbers a plot of it needs."""
 
-    iterates: np.ndarray   # (steps + 1, n); NaN rows once the run blew up
+    iterates: np.ndarray   # (iterations + 1, n); NaN rows once the run blew up
     gap: np.ndarray        # f(x_k) - f*, NaN where the iterate is NaN
     step: float            # the step size gamma
     H: Any                 # None (identity), an (n,) diagonal or an (n, n) matrix
@@ -59,9 +59,10 @@ def _metric(H, n):
     return None if H is None else Metric(H, n).H
 
 
-def descent_run(f, step, x0, steps, H=None):
+def descent_run(f, step, x0, iterations, H=None):
     r"""Scaled GD :math:`x_{k+1} = x_k - \gamma H^{-1}\nabla f(x_k)` on the quadratic ``f``
-    (plain GD when ``H`` is None), ``steps`` iterations with :func:`course_utils.optimizers.run`.
+    (plain GD when ``H`` is None) with step size ``step`` (:math:`\gamma`), ``iterations``
+    steps of :func:`course_utils.optimizers.run`.
 
     Returns a :class:`DescentRun`. ``rate`` is the per-step contraction of the error,
     :math:`\rho(\gamma) = \max_i |1 - \gamma\lambda_i|` over the eigenvalues of
@@ -78,7 +79,7 @@ def descent_run(f, step, x0, steps, H=None):
     H = _metric(H, f.n)
     x0 = _checks.as_vector(x0, "x0", f.n)
     opt = optimizers.make("gd", step) if H is None else optimizers.make("scaled_gd", step, H=H)
-    X = optimizers.run(opt, f.grad, x0, steps)
+    X = optimizers.run(opt, f.grad, x0, iterations)
     ok = np.all(np.isfinite(X), axis=-1)
     gap = np.full(X.shape[0], np.nan)
     gap[ok] = f.value(X[ok]) - f.min_value()

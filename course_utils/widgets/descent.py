@@ -27,6 +27,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import _checks
+from ..metric import Metric
 from ..models.descent import DescentModel, ScaledDescentModel, StepModel
 from ..plots import core as plots
 from .core import App, BlitFigure, log_slider, same_value, slider
@@ -354,7 +355,7 @@ def _link_metric_controls(model, pick, h1, h2, hold):
 
     def on_preset(change):
         H = model.presets.get(change["new"])
-        full = H is not None and np.ndim(H) == 2
+        full = H is not None and not Metric(H).diagonal
         h1.disabled = h2.disabled = full            # a full H is no diagonal: sliders greyed out
         if sync["on"] or H is None or full:
             return
@@ -367,8 +368,7 @@ def _link_metric_controls(model, pick, h1, h2, hold):
         if sync["on"]:
             return
         if pick.value in model.presets:      # the browser's rounding of the preset: keep it
-            d = np.diag(model.presets[pick.value]) if pick.value == "Q (Newton)" else \
-                model.presets[pick.value]
+            d = Metric(model.presets[pick.value]).diag
             if same_value(h1, h1.value, d[0]) and same_value(h2, h2.value, d[1]):
                 return
         sync["on"] = True
@@ -401,7 +401,7 @@ def scaled_gd_explorer(f, x0=(-4.0, 1.5), iterations=60, h=None, preset="P = dia
                                  description="H", style={"button_width": "auto"})
     h1 = log_slider(float(h0[0]), 1e-2, 1e1, description="$h_1$")
     h2 = log_slider(float(h0[1]), 1e-2, 1e1, description="$h_2$")
-    h1.disabled = h2.disabled = np.ndim(model.presets.get(preset, h0)) == 2
+    h1.disabled = h2.disabled = not Metric(model.presets.get(preset, h0)).diagonal
     play, k = _play_controls(model.iterations, min(2, model.iterations), interval=300)
     box = {}                                   # the sync runs before the App's own redraw
     _link_metric_controls(model, pick, h1, h2, lambda: box["app"].hold())
