@@ -54,7 +54,7 @@ def test_best_step_rate_and_the_scaled_rate():
     k = np.arange(201)
     assert np.all(r.gap <= r.gap[0] * r.rate ** (2 * k) * (1 + 1e-9) + 1e-300)
     P = np.diag(Q)
-    s = descent.descent_run(F, 1.0, X0, 30, H=P)                       # P^-1/2 Q P^-1/2 = [[1, -1/sqrt10], ...]
+    s = descent.descent_run(F, 1.0, X0, 30, H=P)      # P^-1/2 Q P^-1/2 = [[1, -1/sqrt10], ...]
     assert s.rate == pytest.approx(1 / np.sqrt(10), rel=1e-12)        # 0.3162...
     assert np.array_equal(s.iterates, optimizers.run(optimizers.scaled_gd(1.0, P), F.grad, X0, 30))
 

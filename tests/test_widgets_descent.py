@@ -47,6 +47,8 @@ def test_bad_inputs_are_clear_errors():
         descent.scaled_gd_explorer(F, preset="nope")
     with pytest.raises(ValueError, match="step_range"):
         descent.step_model_app(F, step_range=(1.0, 0.5))
+    with pytest.raises(ValueError, match="step_max = 2.4"):
+        descent.gd_explorer(F, step=3.0)
 
 
 # --- apps --------------------------------------------------------------------------------------

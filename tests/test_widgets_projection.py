@@ -118,3 +118,8 @@ def test_lecture_style_fits_a_720_pixel_screen():
         assert legend.get_texts()[0].get_fontsize() * app.live.fig.dpi / 72 >= 20
     finally:
         style.notebook()
+
+
+def test_bad_step_fraction_is_a_clear_error():
+    with pytest.raises(ValueError, match="step_fraction must lie in"):
+        projection_app(step_fraction=2.0)

@@ -185,7 +185,7 @@ class StepModel:
         return lo, hi
 
     def ray_points(self):
-        """:math:`x_k` and :math:`x_{k+1}` at both ends of ``step_range`` (what a view must show)."""
+        """:math:`x_k`, and :math:`x_{k+1}` at both ends of ``step_range`` (what a view shows)."""
         d = self.at(self.step_range[1])["d"]
         return self.x_k + np.array([0.0, *self.step_range])[:, None] * d
 

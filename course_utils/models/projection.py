@@ -88,7 +88,8 @@ class LinePicture:
         return p
 
     def projection(self, x0, h=None):
-        r"""The :math:`\|\cdot\|_H` projection of ``x0`` onto the line (H = diag(h), identity if None)."""
+        r"""The :math:`\|\cdot\|_H` projection of ``x0`` onto the line (H = diag(h); the identity
+        if None)."""
         return self.projections(np.asarray(x0, dtype=float), h)
 
     def step_bound(self, h=None):
@@ -129,7 +130,8 @@ class LinePicture:
         return self.runs("sgd", x0, None, step_fraction)
 
     def adam(self, x0, step):
-        """Adam with the decaying step :math:`\\gamma_k = \\gamma_0/(1 + (k-1)/T)`, γ0 = ``step``."""
+        r"""Adam with the decaying step :math:`\gamma_k = \gamma_0/(1 + (k-1)/T)`, with
+        :math:`\gamma_0` = ``step``."""
         return self.runs("adam", x0, None, _checks.positive(step, "step"))
 
     # --- one frame of the picture --------------------------------------------------------------
@@ -137,8 +139,8 @@ class LinePicture:
         """Every number the picture shows at these settings (a :class:`LineFrame`)."""
         x0, M = np.asarray(x0, dtype=float), Metric(h, 2, name="h")
         p, p_h = self.projection(x0), self.projection(x0, M.H)
-        runs = {"gd": self.gd(x0, step_fraction), "scaled_gd": self.scaled_gd(x0, M.H, step_fraction),
-                "sgd": self.sgd(x0, step_fraction), "adam": self.adam(x0, adam_step)}
+        runs = {"gd": self.gd(x0, step_fraction),
+                "scaled_gd": self.scaled_gd(x0, M.H, step_fraction), "sgd": self.sgd(x0, step_fraction), "adam": self.adam(x0, adam_step)}
         circle = sphere_points(Metric(None, 2), x0, float(np.linalg.norm(p - x0)), n)
         ellipses = [sphere_points(M, x0, r, n) for r in M.norm(p_h - x0) * np.array(FRACTIONS)]
         ends = {"GD": ("gd", p), "scaled GD": ("scaled_gd", p_h), "SGD": ("sgd", p),

@@ -144,7 +144,8 @@ def _step_model_update(model, live, art):
         plots.set_points(art["next"], v["x_next"])
         plots.move_arrow(art["arrow"], model.x_k, v["x_next"])
         # 3 decimals: at step 1.016 "1.02" would contradict "lies above" (the bound is 1.0163)
-        art["title"].set_text(f"γ = {s:.3f}: the model {'lies above' if v['above'] else 'dips below'} f")
+        where = "lies above" if v["above"] else "dips below"
+        art["title"].set_text(f"γ = {s:.3f}: the model {where} f")
         live.refresh()
     return update
 
@@ -241,7 +242,8 @@ def _gd_header(model):
     s, scaled = model.summary(), model.H is not None
     name = f"scaled GD, H = {_metric_name(model.H)}" if scaled else "GD"
     return widgets.HTML(
-        f"<b>{name}</b> on f = ½xᵀQx: {'λ(H⁻¹Q)' if scaled else 'λ(Q)'} = {_fmt(s['eigenvalues'])}, "
+        f"<b>{name}</b> on f = ½xᵀQx: {'λ(H⁻¹Q)' if scaled else 'λ(Q)'} = "
+        f"{_fmt(s['eigenvalues'])}, "
         f"κ = {s['kappa']:.2f}; stable iff γ &lt; {s['bound']:.3f}; "
         f"best γ = {s['best_step']:.3f} gives ρ = {s['best_rate']:.3f}")
 
@@ -261,6 +263,9 @@ def gd_explorer(f, step=1.0, x0=(-4.0, 1.5), iterations=200, H=None, step_max=2.
     ``app.model`` is the :class:`~course_utils.models.descent.DescentModel`; its cache
     ``app.model.runs`` is never asked for a new run by the iteration slider.
     """
+    if not 0.02 <= step <= step_max:
+        raise ValueError(f"step must lie on the slider, in [0.02, step_max = {step_max:g}]; "
+                         f"got {step!r}")
     model = DescentModel(f, iterations, H=H)
     x0 = _checks.as_vector(x0, "x0", f.n)
     live = BlitFigure(figsize=figsize, dpi=dpi, ncols=2, width_ratios=[1.3, 1])

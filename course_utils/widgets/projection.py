@@ -133,6 +133,9 @@ def projection_app(a=(1.0, 3.0), beta=3.0, x0=(-2.5, -1.5), h=(1.0, 6.0), step_f
     ``proj_h``, ``adam_end``, and ``status``, the HTML line above the figure) and ``app.model``
     the :class:`~course_utils.models.projection.LinePicture`, so tests can compare the two.
     """
+    if not 0.05 <= step_fraction <= step_fraction_max:
+        raise ValueError(f"step_fraction must lie in [0.05, step_fraction_max = "
+                         f"{step_fraction_max:g}]; got {step_fraction!r}")
     pic = LinePicture(a, beta, gd_iterations=GD_ITERATIONS, sgd_iterations=GD_ITERATIONS)
     live, art = _view(pic, lim, figsize, dpi)
     controls = {
