@@ -2,7 +2,7 @@
 
     python benchmarks/bench_01_sliders.py
 
-The callback recomputes the 200 iterates (a new γ is a new run), moves the artists and renders the
+The callback recomputes the 200 iterates (a new step γ is a new run), moves the artists and renders the
 figure to PNG with Agg, as in the notebook. The naive version builds a new figure with its contours,
 path and convergence curve and renders it. Prints the median over the slider moves (target: the
 callback at most 50 ms).
@@ -58,8 +58,8 @@ def timed(fn, values):
 
 
 def main():
-    app = descent.gd_explorer(F, gamma=1.0, x0=X0, steps=STEPS)
-    gam = app.controls["gamma"]
+    app = descent.gd_explorer(F, step=1.0, x0=X0, iterations=STEPS)
+    gam = app.controls["step"]
 
     def move(v):
         gam.value = float(v)          # the observer runs the callback: run + artists + refresh
@@ -68,9 +68,9 @@ def main():
     cb = timed(move, GAMMAS)
     assert app.live.renders - renders == len(GAMMAS), "one render per slider move"
     k = app.controls["k"]
-    computed = app.cache.computed
+    computed = app.model.runs.computed
     kk = timed(lambda v: setattr(k, "value", int(v)), np.arange(0, 60, 2))
-    assert app.cache.computed == computed, "the iteration slider must not rerun the optimizer"
+    assert app.model.runs.computed == computed, "the iteration slider must not rerun the optimizer"
     nv = timed(naive, GAMMAS)
     print(f"gd_explorer γ slider, {len(GAMMAS)} moves (wall / CPU medians):")
     print(f"  callback (200 iterates + artists + PNG): {cb[0]:6.1f} / {cb[1]:6.1f} ms  (target <= 50 ms)")

@@ -60,7 +60,7 @@ def make_app():
     calls = []
     g = core.log_slider(0.2, 1e-3, 1.0, description="γ")
     b = core.slider(0.9, 0.0, 0.99, step=0.01, description="b")
-    app = core.App({"gamma": g, "b": b}, live, lambda *_: calls.append(1))
+    app = core.App({"step": g, "b": b}, live, lambda *_: calls.append(1))
     return app, g, b
 
 
@@ -87,7 +87,7 @@ def test_reset_button_is_in_the_app_and_works():
 
 def test_presets_stay_selected_through_browser_rounding():
     app, g, b = make_app()
-    pick = app.add_presets({"γ = 0.2": {"gamma": 0.2}, "γ = 0.05": {"gamma": 0.05, "b": 0.0}})
+    pick = app.add_presets({"γ = 0.2": {"step": 0.2}, "γ = 0.05": {"step": 0.05, "b": 0.0}})
     assert pick.value == "γ = 0.2"                       # the opening values match a preset
     pick.value = "γ = 0.05"
     assert (g.value, b.value) == (0.05, 0.0)
@@ -109,9 +109,55 @@ def test_presets_reject_bad_input(presets, match):
         app.add_presets(presets)
 
 
+def observed_app():
+    live = core.LiveFigure(figsize=(2, 1.5))
+    drawn = []
+    g = core.slider(1.0, 0.0, 2.0, step=0.01, description="γ")
+    b = core.slider(0.5, 0.0, 1.0, step=0.01, description="b")
+    k = core.widgets.IntSlider(value=0, min=0, max=10)
+    play = core.widgets.Play(value=0, min=0, max=10)
+    app = core.App({"step": g, "b": b, "play": play, "k": k}, live, drawn.append, observe=True)
+    return app, drawn
+
+
+def test_observed_app_redraws_once_per_change_with_the_values_by_name():
+    app, drawn = observed_app()
+    c = app.controls
+    c["step"].value = 1.5
+    assert drawn == [{"step": 1.5, "b": 0.5, "k": 0}]      # Play is no setting: it drives k
+    c["play"].value = 4                                    # the browser's jslink moves k too
+    assert len(drawn) == 1
+    c["k"].value = 4
+    assert drawn[-1] == {"step": 1.5, "b": 0.5, "k": 4}
+    with app.hold():                                       # two controls, one redraw
+        c["step"].value, c["b"].value = 0.25, 0.75
+    assert len(drawn) == 3 and drawn[-1] == {"step": 0.25, "b": 0.75, "k": 4}
+    app.reset()                                            # back to the opening values, once
+    assert len(drawn) == 4 and drawn[-1] == {"step": 1.0, "b": 0.5, "k": 0}
+    assert "play" not in app.initial
+
+
+def test_a_change_that_leaves_the_drawn_values_draws_nothing():
+    # a control synced to another before the App's own observer (as scaled_gd_explorer's H and h)
+    live, drawn, box = core.LiveFigure(figsize=(2, 1.5)), [], {}
+    g = core.slider(1.0, 0.0, 2.0, step=0.01)
+    b = core.slider(0.5, 0.0, 1.0, step=0.01)
+
+    def follow(change):
+        with box["app"].hold():
+            b.value = change["new"] / 2
+
+    g.observe(follow, names="value")
+    box["app"] = app = core.App({"step": g, "b": b}, live, drawn.append, observe=True)
+    g.value = 0.5
+    assert drawn == [{"step": 0.5, "b": 0.25}]             # once: the App's observer draws nothing new
+    app.redraw()
+    assert len(drawn) == 2                                 # by hand: always
+
+
 def test_scaled_explorer_keeps_its_preset_when_the_browser_rounds_h():
     f = Quadratic([[0.1, -0.1], [-0.1, 1.0]])
-    app = descent.scaled_gd_explorer(f, steps=20)
+    app = descent.scaled_gd_explorer(f, iterations=20)
     h1, h2, pick = app.controls["h1"], app.controls["h2"], app.controls["H"]
     assert pick.value == "P = diag(Q)" and (h1.value, h2.value) == (0.1, 1.0)
     h1.value = 0.101                                     # what the old slider sent back

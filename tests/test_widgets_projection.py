@@ -27,10 +27,10 @@ def xy(line):
 
 
 SETTINGS = [
-    dict(x1=-2.5, x2=-1.5, h1=1.0, h2=6.0, frac=0.3, adam=0.3),
-    dict(x1=2.0, x2=-2.5, h1=0.2, h2=1.0, frac=0.8, adam=1.2),
-    dict(x1=0.0, x2=0.0, h1=5.0, h2=0.3, frac=0.1, adam=0.25),
-    dict(x1=-3.0, x2=2.9, h1=9.0, h2=9.0, frac=0.5, adam=0.5),
+    dict(x0_1=-2.5, x0_2=-1.5, h1=1.0, h2=6.0, step_fraction=0.3, adam_step=0.3),
+    dict(x0_1=2.0, x0_2=-2.5, h1=0.2, h2=1.0, step_fraction=0.8, adam_step=1.2),
+    dict(x0_1=0.0, x0_2=0.0, h1=5.0, h2=0.3, step_fraction=0.1, adam_step=0.25),
+    dict(x0_1=-3.0, x0_2=2.9, h1=9.0, h2=9.0, step_fraction=0.5, adam_step=0.5),
 ]
 
 
@@ -40,10 +40,10 @@ def test_artists_equal_the_numeric_model(app, s):
         warnings.simplefilter("error", RuntimeWarning)
         for k, v in s.items():
             app.controls[k].value = v
-    pic, art = app.picture, app.artists
-    x0 = np.array([app.controls["x1"].value, app.controls["x2"].value])
+    pic, art = app.model, app.artists
+    x0 = np.array([app.controls["x0_1"].value, app.controls["x0_2"].value])
     h = np.array([app.controls["h1"].value, app.controls["h2"].value])
-    frac, g0 = app.controls["frac"].value, app.controls["adam"].value
+    frac, g0 = app.controls["step_fraction"].value, app.controls["adam_step"].value
     np.testing.assert_allclose(xy(art["gd"]), pic.gd(x0, frac))
     np.testing.assert_allclose(xy(art["scaled_gd"]), pic.scaled_gd(x0, h, frac))
     np.testing.assert_allclose(xy(art["sgd"]), pic.sgd(x0, frac))
@@ -65,16 +65,18 @@ def test_artists_equal_the_numeric_model(app, s):
     assert app.live.image.value[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_only_changed_runs_are_recomputed(app, monkeypatch):
-    calls = []
-    pic = app.picture
-    orig = pic.adam
-    monkeypatch.setattr(pic, "adam", lambda *a: calls.append(a) or orig(*a))
-    app.controls["h1"].value = 2.345      # Adam does not depend on H
-    assert calls == []
-    renders = app.live.renders
-    app.controls["x1"].value = 1.234
-    assert len(calls) == 1 and app.live.renders == renders + 1
+def test_only_changed_runs_are_recomputed(app):
+    runs, projections = app.model.runs, app.model.projections
+    n, m, renders = runs.computed, projections.computed, app.live.renders
+    app.controls["h1"].value = 2.345      # only scaled GD and the H-projection depend on H
+    assert (runs.computed, projections.computed) == (n + 1, m + 1)
+    app.controls["adam_step"].value = 0.7                 # Adam only
+    assert (runs.computed, projections.computed) == (n + 2, m + 1)
+    before = app.controls["x0_1"].value
+    app.controls["x0_1"].value = 1.234    # all four runs, both projections
+    assert (runs.computed, projections.computed) == (n + 6, m + 3)
+    app.controls["x0_1"].value = before   # back to the settings drawn before: cached
+    assert runs.computed == n + 6 and app.live.renders == renders + 4
 
 
 def test_static_png_fallback(app):
@@ -83,20 +85,20 @@ def test_static_png_fallback(app):
 
 
 def test_gd_reaches_its_star_close_to_the_bound_and_diverges_past_it(app):
-    app.controls["frac"].value = 0.95
-    x0 = np.array([app.controls["x1"].value, app.controls["x2"].value])
-    p = app.picture.projection(x0)
+    app.controls["step_fraction"].value = 0.95
+    x0 = np.array([app.controls["x0_1"].value, app.controls["x0_2"].value])
+    p = app.model.projection(x0)
     assert np.linalg.norm(xy(app.artists["gd"])[-1] - p) < 1e-6       # 200 steps: 0.9^200 ~ 7e-10
-    assert app.controls["frac"].max > 1.0
-    app.controls["frac"].value = 1.1
+    assert app.controls["step_fraction"].max > 1.0
+    app.controls["step_fraction"].value = 1.1
     assert "GD diverged" in app.artists["status"].value
 
 
 def test_a_projection_off_screen_is_drawn_on_the_border_and_named(app):
-    for k, v in dict(x1=-3.0, x2=-3.0, h1=0.1, h2=10.0).items():
+    for k, v in dict(x0_1=-3.0, x0_2=-3.0, h1=0.1, h2=10.0).items():
         app.controls[k].value = v
     h = np.array([app.controls["h1"].value, app.controls["h2"].value])
-    p_h = app.picture.projection([-3.0, -3.0], h)
+    p_h = app.model.projection([-3.0, -3.0], h)
     assert p_h[0] > 3.5                                                 # really off-screen
     q = xy(app.artists["proj_h"])[0]
     assert -3.5 <= q[0] <= 3.5 and -3.5 <= q[1] <= 3.5
@@ -116,3 +118,8 @@ def test_lecture_style_fits_a_720_pixel_screen():
         assert legend.get_texts()[0].get_fontsize() * app.live.fig.dpi / 72 >= 20
     finally:
         style.notebook()
+
+
+def test_bad_step_fraction_is_a_clear_error():
+    with pytest.raises(ValueError, match="step_fraction must lie in"):
+        projection_app(step_fraction=2.0)

@@ -13,6 +13,7 @@ the picture.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import struct
 import zlib
@@ -167,9 +168,10 @@ _SELECTIONS = (widgets.ToggleButtons, widgets.Dropdown, widgets.RadioButtons)
 
 
 def _settable(w):
-    """Controls the reset button restores: value widgets a user can change (not progress bars)."""
+    """Controls the reset button restores: value widgets a user can change (not progress bars, and
+    not a ``Play`` button, which only drives the slider it is jslinked to)."""
     return isinstance(w, widgets.ValueWidget) and not isinstance(
-        w, (widgets.IntProgress, widgets.FloatProgress, widgets.Label, widgets.HTML))
+        w, (widgets.IntProgress, widgets.FloatProgress, widgets.Label, widgets.HTML, widgets.Play))
 
 
 def slider_tolerance(w):
@@ -215,7 +217,9 @@ class App(widgets.VBox):
 
     With ``observe=True`` the app wires every control to ``update(values)``, ``values`` being
     :meth:`values` (a dict by control name); :meth:`redraw` calls it by hand. Multi-control
-    changes (:meth:`reset`, a preset) redraw once. See the recipe in :mod:`course_utils.widgets`.
+    changes (:meth:`reset`, a preset, :meth:`hold`) redraw once, and a change that leaves the
+    values as last drawn (a control synced to another) draws nothing new. See the recipe in
+    :mod:`course_utils.widgets`.
 
     Lecturer controls
     -----------------
@@ -229,8 +233,8 @@ class App(widgets.VBox):
     -------
     >>> live = LiveFigure(figsize=(3, 2))
     >>> g = slider(1.0, 0.0, 2.0, step=0.01, description="γ")
-    >>> app = App({"gamma": g}, live, lambda *_: None)
-    >>> pick = app.add_presets({"slow": {"gamma": 0.5}, "fast": {"gamma": 1.5}})
+    >>> app = App({"step": g}, live, lambda *_: None)
+    >>> pick = app.add_presets({"slow": {"step": 0.5}, "fast": {"step": 1.5}})
     >>> pick.value = "fast"; g.value
     1.5
     >>> g.value = 1.503; pick.value          # within half a step: still the preset
@@ -266,10 +270,11 @@ class App(widgets.VBox):
         self._applying = False
         self._held = 0
         self._observe_flag = bool(observe)
+        self._drawn = None
         if observe:
             for w in controls.values():
                 if _settable(w):
-                    w.observe(lambda change: self.redraw(), names="value")
+                    w.observe(lambda change: self._on_change(), names="value")
 
     # -- the recipe: update(values) -------------------------------------------------------------
     def values(self):
@@ -278,10 +283,27 @@ class App(widgets.VBox):
 
     def redraw(self):
         """Call ``update(self.values())`` now, unless a multi-control change is being applied
-        (:meth:`reset`, a preset), which redraws once at its end."""
+        (:meth:`reset`, a preset, :meth:`hold`), which redraws once at its end."""
         if self._held == 0:
-            return self.update(self.values())
+            self._drawn = self.values()
+            return self.update(self._drawn)
         return None
+
+    def _on_change(self):
+        if self.values() != self._drawn:
+            self.redraw()
+
+    @contextlib.contextmanager
+    def hold(self):
+        """Change several controls inside ``with app.hold():`` and redraw once at the end
+        (``observe=True``), e.g. a preset button that moves two sliders."""
+        self._held += 1
+        try:
+            yield self
+        finally:
+            self._held -= 1
+        if self._observing():
+            self.redraw()
 
     # -- reset ----------------------------------------------------------------------------------
     def _set(self, values):
@@ -551,5 +573,5 @@ def fit_projector(app, display_px=None, max_height_px=450, min_px=None, squeeze=
     for c in [c for c in app._dom_classes if c.startswith("course-fit-")]:
         app.remove_class(c)
     app.add_class(f"course-fit-{int(round(W))}")   # the width its fonts were sized for (tests read it)
-    app.update()
+    app.redraw() if app._observe_flag else app.update()   # a recipe app: update(values)
     return app
