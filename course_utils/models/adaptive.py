@@ -242,7 +242,8 @@ class FilteredRunsModel:
 
     def run(self, method, step, b_m=0.9, b_v=0.999, eps=1e-8, batch_size=1):
         """The iterates of ``method`` (one of :attr:`METHODS`) with these settings, cached."""
-        return self.cache[method](*self.key(method, step, b_m, b_v, eps, batch_size))
+        key = self.key(method, step, b_m, b_v, eps, batch_size)       # checks the method first
+        return self.cache[method](*key)
 
     def runs(self, step, b_m=0.9, b_v=0.999, eps=1e-8, batch_size=1):
         """``{method: run(method, ...)}`` for the three methods."""
