@@ -74,6 +74,8 @@ def test_variance_model_estimates_are_cached_within_a_bound():
     assert model.estimates.computed == 4 and len(model.estimates) == 3
     model.estimates(0.75)                               # evicted (least recently used): again
     assert model.estimates.computed == 5
+    with pytest.raises(ValueError, match="b_v"):
+        model.estimates(1.0)
 
 
 @pytest.mark.parametrize("batch_size", [1, 3])

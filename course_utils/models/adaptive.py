@@ -82,8 +82,9 @@ class VarianceModel:
         self.estimates = BoundedCache(self._estimates, maxsize=max_estimates)
 
     def _estimates(self, b_v):
+        b_v = _checks.decay(b_v, "b_v")
         raw = ema(self.g ** 2, b_v)
-        return raw, raw / (1.0 - float(b_v) ** self.k[:, None])
+        return raw, raw / (1.0 - b_v ** self.k[:, None])
 
 
 def _affine_pieces(problem):
