@@ -15,6 +15,7 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 
+from course_utils.models.adaptive import FilteredRunsModel  # noqa: E402
 from course_utils.widgets import adaptive as ad  # noqa: E402
 
 MOVES = 24
@@ -31,9 +32,9 @@ def median_ms(fn, values):
 
 def naive_filtered(value, name):
     """Build the whole app anew (fresh model: nothing cached) and render it."""
-    params = dict(gamma=0.2, b_m=0.9, b_v=0.999, eps=1e-8, batch_size=1)
+    params = dict(step=0.2, b_m=0.9, b_v=0.999, eps=1e-8, batch_size=1)
     params[name] = value
-    app = ad.filtered_sgd_app(model=ad.FilteredRunsModel(), **params)
+    app = ad.filtered_sgd_app(model=FilteredRunsModel(), **params)
     app.live.png()
 
 
@@ -44,7 +45,7 @@ def naive_variance(value):
 
 def main():
     sweeps = {
-        "gamma": np.geomspace(0.01, 0.8, MOVES),
+        "step": np.geomspace(0.01, 0.8, MOVES),
         "b_m": np.linspace(0.0, 0.98, MOVES),
         "b_v": np.linspace(0.6, 0.999, MOVES),
         "eps": np.geomspace(1e-8, 0.5, MOVES),

@@ -1,5 +1,10 @@
-"""The apps of notebook 03: models against optimizers.run, artists against the models, caching."""
+"""The apps of notebook 03: the models (no front end) against closed forms and optimizers.run, the
+named artists against the models, the bounded caches."""
 
+import ast
+import inspect
+import subprocess
+import sys
 import warnings
 
 import matplotlib
@@ -9,8 +14,11 @@ import pytest
 matplotlib.use("Agg")
 
 from course_utils import optimizers as opt  # noqa: E402
-from course_utils.problems import lines_problem, noisy_gradient_stream  # noqa: E402
+from course_utils.models import adaptive as am  # noqa: E402
+from course_utils.problems import QuadraticSum, lines_problem, noisy_gradient_stream  # noqa: E402
 from course_utils.widgets import adaptive as ad  # noqa: E402
+
+HYPER = dict(b_m=0.8, b_v=0.99, eps=1e-6)
 
 
 @pytest.fixture(autouse=True)
@@ -20,42 +28,89 @@ def no_runtime_warnings():
         yield
 
 
-def test_ema_matches_the_recursion_and_bias_correction():
+def reference(model, method, step, batch_size=1, **hyper):
+    """``optimizers.run(optimizers.make(...))`` on the problem's own sampler: what a run must be."""
+    hyper = {h: hyper[h] for h in model.HYPER[method]}
+    return opt.run(opt.make(model.OPTIMIZERS[method], step, **hyper), model.sampler(batch_size),
+                   model.x0, model.iterations)
+
+
+# ---------------------------------------------------------------------------------------------
+# models: numbers only
+# ---------------------------------------------------------------------------------------------
+def test_the_model_module_imports_no_front_end():
+    code = ("import sys, course_utils.models.adaptive\n"
+            "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('ipywidgets', 'matplotlib'))\n"
+            "assert not bad, bad\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_ema_equals_the_closed_form_with_and_without_bias_correction():
     g = noisy_gradient_stream([1.0, 0.0], [0.3, 2.0], steps=50, seed=0)
-    raw = ad.ema(g ** 2, 0.9)
-    v = np.zeros(2)
-    for k in range(50):
-        v = 0.9 * v + 0.1 * g[k] ** 2
-        np.testing.assert_allclose(raw[k], v, rtol=1e-14)
-    corrected = ad.ema(g ** 2, 0.9, bias_correction=True)
-    np.testing.assert_allclose(corrected[0], g[0] ** 2, rtol=1e-14)       # exact at k = 1
-    np.testing.assert_allclose(raw[0], 0.1 * g[0] ** 2, rtol=1e-14)
+    b = 0.9
+    k = np.arange(1, 51)
+    # u_k = (1 - b) sum_{j <= k} b^(k - j) s_j: a lower-triangular weight matrix
+    W = np.tril((1 - b) * b ** (k[:, None] - k[None, :]).astype(float))
+    np.testing.assert_allclose(am.ema(g ** 2, b), W @ g ** 2, rtol=1e-13)
+    np.testing.assert_allclose(am.ema(g ** 2, b, bias_correction=True),
+                               W @ g ** 2 / (1 - b ** k)[:, None], rtol=1e-13)
+    np.testing.assert_allclose(am.ema(g, b, bias_correction=True)[0], g[0], rtol=1e-15)  # k = 1
+    np.testing.assert_allclose(am.ema(np.full(30, 2.5), 0.99, bias_correction=True), 2.5,
+                               rtol=1e-12)                          # a constant: unchanged
+    with pytest.raises(ValueError, match="b"):
+        am.ema(g, 1.0)
 
 
-@pytest.mark.parametrize("problem", [None, lines_problem(m=6, seed=1)])
+def test_variance_model_estimates_are_cached_within_a_bound():
+    model = am.VarianceModel(steps=80, max_estimates=3)
+    raw, corrected = model.estimates(0.75)
+    g2 = noisy_gradient_stream((1.0, 0.0), (0.3, 2.0), 80, seed=0) ** 2
+    np.testing.assert_allclose(raw, am.ema(g2, 0.75), rtol=1e-14)
+    np.testing.assert_allclose(corrected, am.ema(g2, 0.75, bias_correction=True), rtol=1e-14)
+    np.testing.assert_allclose(model.second_moment, [1.09, 4.0], rtol=1e-14)
+    for b_v in (0.5, 0.6, 0.7, 0.5):
+        model.estimates(b_v)
+    assert model.estimates.computed == 4 and len(model.estimates) == 3
+    model.estimates(0.75)                               # evicted (least recently used): again
+    assert model.estimates.computed == 5
+    with pytest.raises(ValueError, match="b_v"):
+        model.estimates(1.0)
+
+
 @pytest.mark.parametrize("batch_size", [1, 3])
-def test_model_runs_equal_optimizers_run(problem, batch_size):
-    model = ad.FilteredRunsModel(problem=problem, steps=120)
+def test_model_runs_equal_make_and_run_on_the_same_batches(batch_size):
+    model = am.FilteredRunsModel(iterations=120)
     for method in model.METHODS:
-        X = model.run(method, 0.15, b_m=0.8, b_v=0.99, eps=1e-6, batch_size=batch_size)
-        ref = opt.run(model.optimizer(method, 0.15, 0.8, 0.99, 1e-6), model.sampler(batch_size),
-                      model.x0, model.steps)
-        np.testing.assert_allclose(X, ref, rtol=1e-10, atol=1e-12)
+        X = model.run(method, 0.15, batch_size=batch_size, **HYPER)
+        np.testing.assert_allclose(X, reference(model, method, 0.15, batch_size, **HYPER),
+                                   rtol=0, atol=1e-12)
+    assert model.computed == {"sgd": 1, "filtered": 1, "adam": 1}
 
 
-def test_run_on_batches_flags_divergence_like_run():
-    model = ad.FilteredRunsModel(problem=lines_problem(m=6, seed=1), steps=200)
+def test_model_on_least_squares_equals_make_and_run():
+    """Needs ``LeastSquares.minimizer()`` (the finite-sum protocol of issue #11)."""
+    ls = lines_problem(m=6, seed=1)
+    model = am.FilteredRunsModel(problem=ls, x0=(-0.5, 2.0), iterations=150)
+    np.testing.assert_allclose(model.xstar, np.linalg.lstsq(ls.A, ls.b, rcond=None)[0], rtol=1e-10)
+    for method in model.METHODS:
+        np.testing.assert_allclose(model.run(method, 0.05, batch_size=2, **HYPER),
+                                   reference(model, method, 0.05, 2, **HYPER), rtol=0, atol=1e-12)
+
+
+def test_a_diverging_run_is_flagged_like_run():
+    model = am.FilteredRunsModel(iterations=200)
     X = model.run("sgd", 5.0)                    # far beyond the stable step
-    ref = opt.run(opt.gd(5.0), model.sampler(1), model.x0, model.steps)
+    ref = reference(model, "sgd", 5.0)
     assert opt.diverged(X) and opt.diverged(ref)
-    assert opt.divergence_step(X) == opt.divergence_step(ref)
     k = opt.divergence_step(X)
+    assert k == opt.divergence_step(ref) and k < 200
     np.testing.assert_allclose(X[:k], ref[:k], rtol=1e-10)
     assert np.isnan(model.stall_distance(X))
 
 
 def test_caching_recomputes_only_the_runs_that_depend_on_a_change():
-    model = ad.FilteredRunsModel(steps=60)
+    model = am.FilteredRunsModel(iterations=60)
     model.runs(0.2, 0.9, 0.999, 1e-8, 1)
     assert model.computed == {"sgd": 1, "filtered": 1, "adam": 1}
     model.runs(0.2, 0.9, 0.999, 1e-3, 1)                                   # ε: Adam only
@@ -64,103 +119,51 @@ def test_caching_recomputes_only_the_runs_that_depend_on_a_change():
     assert model.computed == {"sgd": 1, "filtered": 1, "adam": 3}
     model.runs(0.2, 0.5, 0.99, 1e-3, 1)                                    # b_m: not SGD
     assert model.computed == {"sgd": 1, "filtered": 2, "adam": 4}
-    model.runs(0.3, 0.5, 0.99, 1e-3, 1)                                    # γ: all
+    model.runs(0.3, 0.5, 0.99, 1e-3, 1)                                    # step: all
     assert model.computed == {"sgd": 2, "filtered": 3, "adam": 5}
     model.runs(0.2, 0.9, 0.999, 1e-8, 1)                                   # back: all cached
     assert model.computed == {"sgd": 2, "filtered": 3, "adam": 5}
+    model.runs(0.2, 0.9, 0.999, 1e-8, 2)                                   # batch size: all
+    assert model.computed == {"sgd": 3, "filtered": 4, "adam": 6}
+    assert model.batches.computed == 2
+    assert model.key("sgd", 0.2, eps=1.0) == (0.2, 1)
+    assert model.key("adam", 0.2, 0.5, 0.9, 1e-3, 4) == (0.2, 4, 0.5, 0.9, 1e-3)
+    with pytest.raises(ValueError, match="method"):
+        model.run("lion", 0.2)
 
 
-def test_filtered_app_artists_follow_the_sliders():
-    model = ad.FilteredRunsModel(steps=150)
-    app = ad.filtered_sgd_app(model=model)
-    c = app.controls
-    assert set(c) == {"gamma", "b_m", "b_v", "eps", "batch_size"}
-    axes = app.live.axes
-    settings = [dict(gamma=0.05), dict(b_m=0.5), dict(b_v=0.9), dict(eps=1e-2), dict(batch_size=4),
-                dict(gamma=0.5, b_m=0.0)]
-    for change in settings:
-        renders = app.live.renders
-        for name, value in change.items():
-            c[name].value = value
-        assert app.live.renders > renders
-        p = {name: w.value for name, w in c.items()}
-        for ax, method in zip(axes[:3], model.METHODS):
-            ref = opt.run(model.optimizer(method, p["gamma"], p["b_m"], p["b_v"], p["eps"]),
-                          model.sampler(p["batch_size"]), model.x0, model.steps)
-            path = ax.lines[[ln.get_color() for ln in ax.lines].index(ad.COLOURS[method])]
-            np.testing.assert_allclose(np.column_stack(path.get_data()), ref, rtol=1e-10,
-                                       atol=1e-12)
-            dist = [ln for ln in axes[3].lines if ln.get_label() == ad.NAMES[method]][0]
-            np.testing.assert_allclose(dist.get_ydata(), np.linalg.norm(ref - model.xstar, axis=1),
-                                       rtol=1e-9, atol=1e-12)
-        assert "mean distance" in app.children[0].value
-    png = app.live.image.value
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_filtered_app_eps_change_does_not_recompute_sgd():
-    model = ad.FilteredRunsModel(steps=80)
-    app = ad.filtered_sgd_app(model=model)
-    before = dict(model.computed)
-    for eps in (1e-6, 1e-4, 1e-2, 1.0):
-        app.controls["eps"].value = eps
-    assert model.computed["sgd"] == before["sgd"]
-    assert model.computed["filtered"] == before["filtered"]
-    assert model.computed["adam"] == before["adam"] + 4
-
-
-def test_variance_app_lines_equal_the_estimates():
-    app = ad.variance_estimate_app(steps=80, b_v=0.9)
-    model_g = noisy_gradient_stream((1.0, 0.0), (0.3, 2.0), 80, seed=0)
-    for bv in (0.5, 0.75, 0.99):
-        app.controls["b_v"].value = bv
-        raw = ad.ema(model_g ** 2, bv)
-        corr = ad.ema(model_g ** 2, bv, bias_correction=True)
-        for i, ax in enumerate(app.live.axes):
-            lines = {ln.get_color(): ln for ln in ax.lines}
-            np.testing.assert_allclose(lines["C3"].get_ydata(), raw[:, i], rtol=1e-12)
-            np.testing.assert_allclose(lines["C0"].get_ydata(), corr[:, i], rtol=1e-12)
-    assert "0.990" in app.children[0].value
-
-
-def test_blit_render_equals_a_full_render():
-    app = ad.filtered_sgd_app(model=ad.FilteredRunsModel(steps=60))
-    app.controls["gamma"].value = 0.3
-    fast = np.asarray(app.live.fig.canvas.buffer_rgba()).copy()
-    for a in app.live.dynamic:
-        a.set_animated(False)
-    app.live.fig.canvas.draw()
-    full = np.asarray(app.live.fig.canvas.buffer_rgba())
-    assert np.mean(np.any(fast != full, axis=-1)) < 0.002     # the same picture (antialiasing aside)
-
-
-def test_the_run_cache_is_bounded_and_keeps_the_runs_used_last():
-    model = ad.FilteredRunsModel(steps=50, max_runs=10)
-    gammas = np.geomspace(0.01, 0.5, 40)
-    for g in gammas:                                 # 40 slider moves of γ: 120 runs computed
-        model.runs(g, 0.9, 0.999, 1e-8, 1)
-    assert len(model._cache) == 10
+def test_the_run_caches_are_bounded_and_keep_the_runs_used_last():
+    model = am.FilteredRunsModel(iterations=50, max_runs=10)
+    steps = np.geomspace(0.01, 0.5, 40)
+    for s in steps:                                  # 40 slider moves of γ: 120 runs computed
+        model.runs(s, 0.9, 0.999, 1e-8, 1)
+    assert {m: len(c) for m, c in model.cache.items()} == {"sgd": 10, "filtered": 10, "adam": 10}
     assert model.computed == {"sgd": 40, "filtered": 40, "adam": 40}
-    model.runs(gammas[-1], 0.9, 0.999, 1e-8, 1)      # the last setting is still cached
+    model.runs(steps[-1], 0.9, 0.999, 1e-8, 1)       # the last setting is still cached
     assert model.computed == {"sgd": 40, "filtered": 40, "adam": 40}
-    model.runs(gammas[0], 0.9, 0.999, 1e-8, 1)       # the first one was evicted
+    model.runs(steps[0], 0.9, 0.999, 1e-8, 1)        # the first one was evicted
     assert model.computed == {"sgd": 41, "filtered": 41, "adam": 41}
     with pytest.raises(ValueError, match="max_runs"):
-        ad.FilteredRunsModel(max_runs=0)
+        am.FilteredRunsModel(max_runs=0)
+    with pytest.raises(ValueError, match="iterations"):
+        am.FilteredRunsModel(iterations=0)
 
 
-def test_filtered_sgd_app_memory_stays_bounded_over_many_updates():
-    model = ad.FilteredRunsModel(steps=60)
-    app = ad.filtered_sgd_app(model=model)
-    for g in np.geomspace(0.002, 0.9, 150):
-        app.controls["gamma"].value = float(g)
-    assert len(model._cache) <= model.max_runs
+@pytest.mark.parametrize("problem", [am.FilteredRunsModel().problem, lines_problem(m=6, seed=1)])
+def test_reshuffled_batches_are_the_samplers_batches(problem):
+    H, l = am.batch_sequence(problem, 2, seed=4, iterations=30)
+    g = problem.sampler(2, seed=4, unbiased=True)
+    x = np.random.default_rng(1).standard_normal((30, problem.n))
+    np.testing.assert_allclose(np.einsum("ki,kij->kj", x, H) - l, [g(xk) for xk in x],
+                               rtol=1e-12, atol=1e-12)
+    H1, l1 = am.batch_sequence(problem, 2, seed=4, iterations=30, unbiased=False)
+    np.testing.assert_allclose(H1 * problem.m / 2, H, rtol=1e-14)
 
 
 def test_iid_and_reshuffled_batches():
-    p = ad.FilteredRunsModel().problem
-    H, l = ad.batch_sequence(p, 1, 0, 16, sampling="reshuffle")
-    Hi, li = ad.batch_sequence(p, 1, 0, 400, sampling="iid")
+    p = am.FilteredRunsModel().problem
+    H, l = am.batch_sequence(p, 1, 0, 16, sampling="reshuffle")
+    Hi, li = am.batch_sequence(p, 1, 0, 400, sampling="iid")
     per_l = np.einsum("mij,mj->mi", p.Qs, p.centers) * p.m
     # reshuffling: each epoch of 8 steps uses every summand exactly once
     for epoch in (l[:8], l[8:16]):
@@ -171,4 +174,131 @@ def test_iid_and_reshuffled_batches():
     counts = np.bincount(which, minlength=8)
     assert np.all(np.abs(counts - 50) < 5 * np.sqrt(400 * (1 / 8) * (7 / 8)))
     with pytest.raises(ValueError, match="sampling"):
-        ad.FilteredRunsModel(sampling="bootstrap")
+        am.FilteredRunsModel(sampling="bootstrap")
+    with pytest.raises(ValueError, match="sampling"):
+        am.batch_sequence(p, 1, 0, 16, sampling="bootstrap")
+    with pytest.raises(ValueError, match="batch_size"):
+        am.batch_sequence(p, 9, 0, 16)
+
+
+def test_batch_sequence_refuses_a_non_quadratic_sum():
+    class Quartic:                                   # f_i(x) = ¼‖x - c_i‖⁴: gradients not affine
+        m, n = 3, 2
+        c = np.arange(6.0).reshape(3, 2)
+
+        def batch_grad(self, x, idx, scale=1.0):
+            d = np.asarray(x)[..., None, :] - self.c[idx]
+            return scale * np.sum(np.sum(d * d, axis=-1, keepdims=True) * d, axis=-2)
+
+    with pytest.raises(ValueError, match="affine"):
+        am.batch_sequence(Quartic(), 1, 0, 5)
+
+
+# ---------------------------------------------------------------------------------------------
+# apps: named artists follow the model
+# ---------------------------------------------------------------------------------------------
+def test_filtered_app_artists_follow_the_sliders():
+    model = am.FilteredRunsModel(iterations=150)
+    app = ad.filtered_sgd_app(model=model)
+    c, art = app.controls, app.artists
+    assert set(c) == {"step", "b_m", "b_v", "eps", "batch_size"} and app.model is model
+    assert c["step"].description == "γ"
+    settings = [dict(step=0.05), dict(b_m=0.5), dict(b_v=0.9), dict(eps=1e-2), dict(batch_size=4),
+                dict(step=0.5, b_m=0.0)]
+    for change in settings:
+        renders = app.live.renders
+        for name, value in change.items():
+            c[name].value = value
+        assert app.live.renders == renders + len(change)
+        v = app.values()
+        for method in model.METHODS:
+            ref = reference(model, method, v["step"], v["batch_size"], b_m=v["b_m"], b_v=v["b_v"],
+                            eps=v["eps"])
+            np.testing.assert_allclose(np.column_stack(art[f"{method}_path"].get_data()), ref,
+                                       rtol=0, atol=1e-12)
+            np.testing.assert_allclose(art[f"{method}_distance"].get_ydata(),
+                                       np.linalg.norm(ref - model.xstar, axis=1), rtol=1e-12)
+            r = np.mean(np.linalg.norm(ref[-model.tail:] - model.xstar, axis=1))
+            bx, by = art[f"{method}_ball"].get_data()
+            np.testing.assert_allclose(np.hypot(bx - model.xstar[0], by - model.xstar[1]), r,
+                                       rtol=1e-12)
+            assert f"{ad.NAMES[method].split(' (')[0]}: {r:.3f}" in art["text"].value
+    assert app.live.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_filtered_app_says_diverged_and_reset_redraws_once():
+    p = am.FilteredRunsModel().problem
+    steep = QuadraticSum(p.centers, 4 * p.Qs)       # SGD diverges for a step > 2/4
+    app = ad.filtered_sgd_app(model=am.FilteredRunsModel(steep, iterations=80), step=0.2)
+    opening = np.column_stack(app.artists["adam_path"].get_data())
+    app.controls["step"].value = 1.0
+    assert "SGD, fixed step: diverged" in app.artists["text"].value
+    app.controls["b_m"].value = 0.3
+    renders = app.live.renders
+    app.reset()
+    assert app.live.renders == renders + 1
+    assert app.values()["step"] == 0.2 and app.values()["b_m"] == 0.9
+    np.testing.assert_array_equal(np.column_stack(app.artists["adam_path"].get_data()), opening)
+
+
+def test_filtered_app_presets_use_the_step_control():
+    app = ad.filtered_sgd_app(model=am.FilteredRunsModel(iterations=60))
+    pick = app.add_presets({"slide 21: b_m = 0": {"step": 0.2, "b_m": 0.0},
+                            "γ = 0.05, b_m = 0.9": {"step": 0.05, "b_m": 0.9}})
+    pick.value = "γ = 0.05, b_m = 0.9"
+    assert app.controls["step"].value == pytest.approx(0.05, rel=1e-9)
+    ref = reference(app.model, "filtered", 0.05, b_m=0.9)
+    np.testing.assert_allclose(np.column_stack(app.artists["filtered_path"].get_data()), ref,
+                               rtol=0, atol=1e-12)
+
+
+def test_filtered_app_eps_change_does_not_recompute_sgd():
+    model = am.FilteredRunsModel(iterations=80)
+    app = ad.filtered_sgd_app(model=model)
+    before = dict(model.computed)
+    for eps in (1e-6, 1e-4, 1e-2, 1.0):
+        app.controls["eps"].value = eps
+    assert model.computed == dict(before, adam=before["adam"] + 4)
+
+
+def test_variance_app_lines_equal_the_estimates():
+    app = ad.variance_estimate_app(steps=80, b_v=0.9)
+    g2 = noisy_gradient_stream((1.0, 0.0), (0.3, 2.0), 80, seed=0) ** 2
+    for bv in (0.5, 0.75, 0.99):
+        app.controls["b_v"].value = bv
+        raw, corr = am.ema(g2, bv), am.ema(g2, bv, bias_correction=True)
+        for i in range(2):
+            np.testing.assert_allclose(app.artists[f"raw_{i + 1}"].get_ydata(), raw[:, i],
+                                       rtol=1e-12)
+            np.testing.assert_allclose(app.artists[f"corrected_{i + 1}"].get_ydata(), corr[:, i],
+                                       rtol=1e-12)
+            np.testing.assert_array_equal(app.artists[f"raw_{i + 1}"].get_xdata(), np.arange(1, 81))
+    assert "b<sub>v</sub> = 0.990" in app.artists["text"].value and "100 steps" in app.artists["text"].value
+    assert app.model.estimates.computed == 4                  # 0.9 at the start, then three
+
+
+def test_blit_render_equals_a_full_render():
+    app = ad.filtered_sgd_app(model=am.FilteredRunsModel(iterations=60))
+    app.controls["step"].value = 0.3
+    fast = np.asarray(app.live.fig.canvas.buffer_rgba()).copy()
+    for a in app.live.dynamic:
+        a.set_animated(False)
+    app.live.fig.canvas.draw()
+    full = np.asarray(app.live.fig.canvas.buffer_rgba())
+    assert np.mean(np.any(fast != full, axis=-1)) < 0.002     # the same picture (antialiasing aside)
+
+
+def test_filtered_sgd_app_memory_stays_bounded_over_many_updates():
+    model = am.FilteredRunsModel(iterations=60)
+    app = ad.filtered_sgd_app(model=model)
+    for s in np.geomspace(0.002, 0.9, 150):
+        app.controls["step"].value = float(s)
+    assert all(len(c) <= model.max_runs for c in model.cache.values())
+    assert model.computed["sgd"] > model.max_runs               # it did compute more than it kept
+
+
+def test_every_function_of_the_widget_module_is_at_most_60_lines():
+    tree = ast.parse(inspect.getsource(ad))
+    lengths = {f.name: f.end_lineno - f.lineno + 1 for f in ast.walk(tree)
+               if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    assert lengths and max(lengths.values()) <= 60, lengths
