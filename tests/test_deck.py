@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from navtool import nav
+from navtool import md, nav
 
 ROOT = Path(__file__).resolve().parents[1]
 DECK = ROOT / "notebooks" / "lecture"
@@ -108,7 +108,7 @@ def test_links_of_the_deck_resolve():
         for cell in load(name).cells:
             if cell.cell_type != "markdown":
                 continue
-            for target in nav.extract_links(cell.source):
+            for target in md.extract_links(cell.source):
                 path, _, frag = target.partition("#")
                 if re.match(r"^[a-z]+:", target):
                     continue
@@ -116,7 +116,7 @@ def test_links_of_the_deck_resolve():
                 assert dest.is_file(), f"{name}: {target}"
                 if frag and dest.suffix == ".ipynb":
                     from urllib.parse import unquote
-                    assert unquote(frag) in nav.anchor_ids(dest), f"{name}: {target}"
+                    assert unquote(frag) in md.anchor_ids(dest), f"{name}: {target}"
 
 
 def test_the_slide_map_is_reachable_from_the_deck():

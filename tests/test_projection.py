@@ -5,7 +5,7 @@ import pytest
 
 from course_utils import optimizers as opt
 from course_utils.objectives import LeastSquares
-from course_utils.projection import (LinePicture, invariant, optimality_residuals, outside_range,
+from course_utils.projection import (invariant, optimality_residuals, outside_range,
                                      projection_point)
 
 
@@ -133,18 +133,6 @@ def test_outside_range_and_invariant():
     np.testing.assert_allclose(outside_range(A, [[2.0, 2.0], [0.0, 1.0]]), [[0, 0], [-0.5, 0.5]],
                                atol=1e-14)
     assert invariant(A, [0.0, 0.0], [[1.0, 1.0], [1.0, 0.0]]).shape == (2,)
-
-
-def test_line_picture_lands_where_the_lesson_says():
-    pic = LinePicture([1.0, 3.0], 3.0)
-    x0 = np.array([-2.5, -1.5])
-    h = np.array([1.0, 6.0])
-    p, p_h = pic.projection(x0), pic.projection(x0, h)
-    assert np.linalg.norm(pic.gd(x0, 0.3)[-1] - p) < 1e-8
-    assert np.linalg.norm(pic.sgd(x0, 0.3)[-1] - p) < 1e-8
-    assert np.linalg.norm(pic.scaled_gd(x0, h, 0.3)[-1] - p_h) < 1e-8
-    end = pic.adam(x0, 0.3)[-1]
-    assert abs(pic.a @ end - pic.beta) < 1e-2 and np.linalg.norm(end - p) > 1.0
 
 
 # --- bad input: a sentence, not a numpy traceback ---------------------------------------------

@@ -177,7 +177,7 @@ def test_fit_projector_makes_every_text_20px_and_the_figure_fit_the_screen():
 
     try:
         style.lecture()
-        app = filtered_sgd_app(gamma=0.2)
+        app = filtered_sgd_app(step=0.2)
         assert style.smallest_font_px(app.live.fig, 1250) < 20     # the lesson's 8-pt legend
         core.fit_projector(app, max_height_px=450)
         fig = app.live.fig
@@ -185,7 +185,7 @@ def test_fit_projector_makes_every_text_20px_and_the_figure_fit_the_screen():
         w, h = fig.get_size_inches()
         assert h / w * app.display_px <= 450 + 1e-9
         # every title stays inside the figure, also after the callback rewrote them
-        app.controls["gamma"].value = 0.05
+        app.controls["step"].value = 0.05
         r = fig.canvas.get_renderer()
         for ax in fig.axes:
             box = ax.title.get_window_extent(r)

@@ -52,7 +52,6 @@ from pathlib import Path
 import nbformat
 
 from links import headings_of_text, jupyter_anchor, markdown_sources, plain, strip_fences
-from links import anchor_ids, extract_links  # noqa: F401  (tests/test_deck.py reads them as nav.*)
 
 ROOT = Path(__file__).resolve().parents[1]
 START = "00-start-here.ipynb"

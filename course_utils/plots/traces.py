@@ -15,9 +15,8 @@ __all__ = ["summand_level_sets", "effective_steps", "moment_estimates", "distanc
 
 
 def _minimizer(problem):
-    if hasattr(problem, "minimizer"):
-        return np.asarray(problem.minimizer(), dtype=float)
-    return np.linalg.lstsq(problem.A, problem.b, rcond=None)[0]        # LeastSquares
+    """A :class:`course_utils.objectives.FiniteSum`'s minimizer (least squares: the minimum-norm one)."""
+    return np.asarray(problem.minimizer(), dtype=float)
 
 
 def summand_level_sets(problem, xlim, ylim, ax=None, levels=None, n=161, alpha=0.55, lw=1.0, mark_minimizers=True, mark_solution=True):
