@@ -35,7 +35,7 @@ def load():
 
 def report(label, seconds, target=None, extra=""):
     t = f"  (target <= {target:g} s: {'ok' if seconds <= target else 'MISSED'})" if target else ""
-    print(f"{label:46s} {seconds:7.2f} s{t}   load {load():.2f}{extra}", flush=True)
+    print(f"{label:46s} {seconds:8.3f} s{t}   load {load():.2f}{extra}", flush=True)
 
 
 def configs(seeds):
