@@ -31,33 +31,32 @@ def stored():
     return meta, arrays
 
 
-def setting(meta, adam_step, sgd_default=True):
+def setting(meta, step):
     """The setting name with this Adam step and SGD's default steps, from the JSON."""
     sgd = [experiments.SGD_STEPS[s] for s in experiments.SIGMAS]
-    (name,) = [d["name"] for d in meta["settings"]
-               if d["adam_step"] == adam_step and (d["sgd_steps"] == sgd) == sgd_default]
+    (name,) = [d["name"] for d in meta["settings"] if d["adam_step"] == step and d["sgd_steps"] == sgd]
     return name
 
 
-def theta_end(stored, sigma, algorithm, adam_step=experiments.ADAM_STEP):
+def theta_end(stored, sigma, algorithm, step=experiments.ADAM_STEP):
     meta, arrays = stored
-    name = setting(meta, adam_step) if algorithm == "adam" else "main"
+    name = setting(meta, step) if algorithm == "adam" else "main"
     row = arrays["theta_rows"].tolist().index(f"{name}|{sigma:g}|{algorithm}")
     return arrays["theta_end"][row]
 
 
-def history(stored, sigma, algorithm, adam_step=experiments.ADAM_STEP):
+def history(stored, sigma, algorithm, step=experiments.ADAM_STEP):
     meta, arrays = stored
-    name = setting(meta, adam_step) if algorithm == "adam" else "main"
+    name = setting(meta, step) if algorithm == "adam" else "main"
     k = arrays["hist_keys"].tolist().index(f"{name}|{sigma:g}|{algorithm}")
     end = int(np.sum(arrays["hist_len"][:k + 1]))
     start = end - int(arrays["hist_len"][k])
     return arrays["hist_epoch"][start:end], arrays["hist_lipschitz"][start:end]
 
 
-def record(stored, sigma, algorithm, adam_step=experiments.ADAM_STEP):
+def record(stored, sigma, algorithm, step=experiments.ADAM_STEP):
     meta, _ = stored
-    name = setting(meta, adam_step) if algorithm == "adam" else "main"
+    name = setting(meta, step) if algorithm == "adam" else "main"
     (rec,) = [r for r in meta["records"] if r["setting"] == name and r["seed"] == 0
               and r["sigma"] == sigma and r["algorithm"] == algorithm]
     return rec
