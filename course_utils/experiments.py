@@ -52,7 +52,8 @@ from . import _checks, landscape, nets, training
 from .datasets.spirals import two_spirals
 
 __all__ = ["SweepResults", "SIGMAS", "SGD_STEPS", "ADAM_STEP", "SLIDES", "TEST_SET", "data", "test_data",
-           "sharp_flat", "sweep", "check_step", "decision_signs", "measure", "lipschitz_measured", "largest_stable_step",
+           "sharp_flat", "sweep", "check_step", "decision_signs", "measure", "lipschitz_measured",
+           "largest_stable_step",
            "parse_seeds", "records", "save_npz", "table_markdown", "slides_markdown",
            "ProgressBar", "main", "STUDY_SETTINGS", "LANDSCAPE_SPANS", "Study",
            "load_study", "build_study", "save_study", "landscape_grids"]
@@ -229,10 +230,15 @@ class SweepResults(tuple):
     were given; within a seed, Adam's runs then SGD's; within an algorithm, in the order of the σ
     values. Index it like a tuple, or ask :meth:`get` and never count positions.
 
+    Slicing gives a SweepResults; it has no attribute to set and its runs are frozen
+    (read-only arrays). With several seeds, :meth:`get` needs ``seed=`` (a ``KeyError`` lists them).
+
     Example
     -------
-    >>> runs = SweepResults([])
-    >>> runs.get(1.0, "sgd")
+    >>> runs = load_study().results()              # seed 0 of the shipped study
+    >>> runs.get(0.01, "adam").config.step, len(runs.select("sgd")), runs[:5].algorithms
+    (0.01, 5, ('adam',))
+    >>> SweepResults([]).get(1.0, "sgd")
     Traceback (most recent call last):
     ...
     KeyError: 'no run for sigma=1, algorithm=sgd, seed=any among 0 runs'

@@ -166,7 +166,8 @@ def test_sweep_results_get_with_and_without_seed(runs):
     assert runs.get(0.1, "adam", seed=3).final_loss == 3000 + 1
     one = runs.select(seed=5)
     assert one.get(0.1, "sgd").final_loss == 5000 + 1 + 1        # one seed held: no seed needed
-    with pytest.raises(KeyError, match=r"2 runs for sigma=0.1, algorithm=sgd: pass seed= \(one of \[3, 5\]\)"):
+    with pytest.raises(KeyError, match=r"2 runs for sigma=0.1, algorithm=sgd: "
+                                       r"pass seed= \(one of \[3, 5\]\)"):
         runs.get(0.1, "sgd")
     with pytest.raises(KeyError, match="no run for sigma=1, algorithm=sgd, seed=5"):
         runs.get(1.0, "sgd", seed=5)
