@@ -636,6 +636,9 @@ def build_study(seeds=STUDY_SEEDS, settings=STUDY_SETTINGS, progress=None, worke
     """
     import time
     seeds = _seeds(seeds)
+    if not isinstance(settings, dict) or "main" not in settings:
+        raise ValueError(f"settings must be a dict name -> step with a 'main' setting (the "
+                         f"landscape grids are of its runs); got {settings!r}")
     X, y = data()
     Xt, yt = test_data()
     meta = {"seeds": list(seeds), "sigmas": list(SIGMAS), "test_set": TEST_SET,
@@ -734,7 +737,8 @@ def decision_signs(theta, lim=DECISION_GRID["lim"], n=DECISION_GRID["n"], spec=N
     """
     spec = spec or nets.default_spec()
     theta = spec.check_theta(theta)
-    pts = _grid_points(_checks.positive(lim, "lim"), _checks.positive_int(n, "n"))
+    n = _checks.positive_int(n, "n")
+    pts = _grid_points(_checks.positive(lim, "lim"), n)
     signs = np.stack([spec.forward(t, pts) > 0 for t in np.atleast_2d(theta)]).reshape(-1, n, n)
     return signs[0] if theta.ndim == 1 else signs
 
