@@ -21,8 +21,13 @@ Command line::
     python -m course_utils.experiments sharp-flat --seeds 0-9       # ten seeds (also 13,21 or 0-3,7)
     python -m course_utils.experiments sharp-flat --json            # one record per run
     python -m course_utils.experiments sharp-flat --seed 3 --adam-step 1e-3 --sigmas 0.01,1
-    python -m course_utils.experiments sharp-flat --sgd-steps 0.3,0.3,0.1,1.5e-6,3e-10
+    python -m course_utils.experiments sharp-flat --sgd-step 0.3,0.3,0.1,1.5e-6,3e-10
     python -m course_utils.experiments sharp-flat --seeds 0-9 --save runs.npz
+
+The step sizes: ``--adam-step`` is Adam's γ (one for every σ); ``--sgd-step`` is SGD's γ, one
+number for every σ or a comma-separated list with one per σ (``--sgd-steps``, the spelling of
+issue #12, is accepted as well). In Python the same is the ``step`` argument of :func:`sweep` and
+:func:`sharp_flat`: ``step={"adam": 1e-3, "sgd": (0.3, 0.3, 0.1, 1.5e-6, 3e-10)}``.
 
 A progress bar goes to stderr. A run that diverges is reported as such (``diverged`` in the table,
 ``null`` numbers in the JSON), never a crash. This module imports neither matplotlib nor ipywidgets.
@@ -47,7 +52,8 @@ from . import _checks, landscape, nets, training
 from .datasets.spirals import two_spirals
 
 __all__ = ["SweepResults", "SIGMAS", "SGD_STEPS", "ADAM_STEP", "SLIDES", "TEST_SET", "data", "test_data",
-           "sharp_flat", "sweep", "measure", "lipschitz_measured", "largest_stable_step",
+           "sharp_flat", "sweep", "check_step", "decision_signs", "measure", "lipschitz_measured",
+           "largest_stable_step",
            "parse_seeds", "records", "save_npz", "table_markdown", "slides_markdown",
            "ProgressBar", "main", "STUDY_SETTINGS", "LANDSCAPE_SPANS", "Study",
            "load_study", "build_study", "save_study", "landscape_grids"]
@@ -106,7 +112,8 @@ class ProgressBar:
         self.stream.flush()
 
 
-def _normalize(sigmas, adam_step, sgd_steps):
+def _sigmas(sigmas):
+    """A tuple of distinct positive floats, or a clear error."""
     if isinstance(sigmas, (str, bytes)) or np.ndim(sigmas) > 1:
         raise TypeError(f"sigmas must be a sequence of positive numbers; got {sigmas!r}")
     sigmas = tuple(float(_checks.positive(s, "sigma")) for s in np.atleast_1d(sigmas))
@@ -114,16 +121,45 @@ def _normalize(sigmas, adam_step, sgd_steps):
         raise ValueError("sigmas is empty: give at least one initialization scale")
     if len(set(sigmas)) != len(sigmas):
         raise ValueError(f"sigmas must be distinct; got {sigmas}")
-    adam_step = float(_checks.positive(adam_step, "adam_step"))
-    if sgd_steps is None:
-        sgd_steps = tuple(sgd_step(s) for s in sigmas)
-    if isinstance(sgd_steps, (str, bytes)):
-        raise TypeError(f"sgd_steps must be a sequence of positive numbers; got {sgd_steps!r}")
-    sgd_steps = tuple(float(_checks.positive(g, "sgd_steps")) for g in np.atleast_1d(sgd_steps))
-    if len(sgd_steps) != len(sigmas):
-        raise ValueError(f"sgd_steps: give one SGD step per sigma; got {len(sgd_steps)} for "
-                         f"{len(sigmas)}")
-    return sigmas, adam_step, sgd_steps
+    return sigmas
+
+
+def check_step(step=None, sigmas=SIGMAS):
+    r"""The step sizes γ of a σ experiment as ``{"adam": float, "sgd": (one float per σ)}``.
+
+    ``step`` is ``None`` (every default) or a dict with the keys ``"adam"`` (Adam's step, the same
+    for every σ) and/or ``"sgd"`` (SGD's step: one number for every σ, or a sequence with one per
+    σ, in the order of ``sigmas``). A missing key takes its default: :data:`ADAM_STEP` for Adam,
+    :data:`SGD_STEPS` of each σ for SGD (:func:`sgd_step`). Anything else raises a ``TypeError`` or
+    ``ValueError`` that names ``step``.
+
+    >>> check_step({"adam": 1e-3}, sigmas=(0.01, 10.0))
+    {'adam': 0.001, 'sgd': (0.1, 1e-10)}
+    >>> check_step({"sgd": 0.05}, sigmas=(0.01, 0.1))
+    {'adam': 0.01, 'sgd': (0.05, 0.05)}
+    """
+    sigmas = _sigmas(sigmas)
+    if step is None:
+        step = {}
+    if not isinstance(step, dict):
+        raise TypeError(f"step must be a dict like {{'adam': {ADAM_STEP:g}, 'sgd': (one step per "
+                        f"sigma)}} (missing keys: the defaults); got {step!r}")
+    unknown = sorted(set(step) - set(training.ALGORITHMS), key=str)
+    if unknown:
+        raise ValueError(f"step: unknown key(s) {unknown}; the keys are 'adam' and 'sgd'")
+    adam = float(_checks.positive(step.get("adam", ADAM_STEP), "step['adam']"))
+    sgd = step.get("sgd")
+    if sgd is None:
+        sgd = tuple(sgd_step(s) for s in sigmas)
+    if isinstance(sgd, (str, bytes)) or np.ndim(sgd) > 1:
+        raise TypeError(f"step['sgd'] must be a positive number or one per sigma; got {sgd!r}")
+    if np.ndim(sgd) == 0:
+        sgd = (sgd,) * len(sigmas)
+    sgd = tuple(float(_checks.positive(g, "step['sgd']")) for g in sgd)
+    if len(sgd) != len(sigmas):
+        raise ValueError(f"step['sgd']: give one SGD step per sigma; got {len(sgd)} for "
+                         f"{len(sigmas)} sigmas")
+    return {"adam": adam, "sgd": sgd}
 
 
 def _algorithms(algorithms):
@@ -194,14 +230,21 @@ class SweepResults(tuple):
     were given; within a seed, Adam's runs then SGD's; within an algorithm, in the order of the σ
     values. Index it like a tuple, or ask :meth:`get` and never count positions.
 
+    Slicing gives a SweepResults; it has no attribute to set and its runs are frozen
+    (read-only arrays). With several seeds, :meth:`get` needs ``seed=`` (a ``KeyError`` lists them).
+
     Example
     -------
-    >>> runs = SweepResults([])
-    >>> runs.get(1.0, "sgd")
+    >>> runs = load_study().results()              # seed 0 of the shipped study
+    >>> runs.get(0.01, "adam").config.step, len(runs.select("sgd")), runs[:5].algorithms
+    (0.01, 5, ('adam',))
+    >>> SweepResults([]).get(1.0, "sgd")
     Traceback (most recent call last):
     ...
     KeyError: 'no run for sigma=1, algorithm=sgd, seed=any among 0 runs'
     """
+
+    __slots__ = ()          # no attributes beyond the tuple's: nothing to change after creation
 
     def __new__(cls, runs=()):
         return super().__new__(cls, tuple(runs))
@@ -244,32 +287,37 @@ class SweepResults(tuple):
                 f"sigmas {self.sigmas})")
 
 
-def _configs(seeds, sigmas, adam_step, sgd_steps, algorithms):
+def _configs(seeds, sigmas, adam, sgd, algorithms):
     """Per seed: Adam's runs (in the order of sigmas), then SGD's -- the JSON's order."""
     out = []
     for k in seeds:
         if "adam" in algorithms:
-            out += [training.RunConfig(s, "adam", adam_step, seed=k) for s in sigmas]
+            out += [training.RunConfig(s, "adam", adam, seed=k) for s in sigmas]
         if "sgd" in algorithms:
-            out += [training.RunConfig(s, "sgd", g, seed=k) for s, g in zip(sigmas, sgd_steps)]
+            out += [training.RunConfig(s, "sgd", g, seed=k) for s, g in zip(sigmas, sgd)]
     return out
 
 
-def sharp_flat(seed=0, sigmas=SIGMAS, adam_step=ADAM_STEP, sgd_steps=None, max_epochs=5000,
-               algorithms=training.ALGORITHMS, progress=None):
+def sharp_flat(seed=0, sigmas=SIGMAS, step=None, max_epochs=5000, algorithms=training.ALGORITHMS,
+               progress=None):
     """Train the σ experiment for one seed (cached: a repeated call returns at once).
 
+    ``step``: the step sizes, a dict ``{"adam": γ, "sgd": γ or one γ per σ}``; a missing key (or
+    ``step=None``) takes the default, :data:`ADAM_STEP` and :data:`SGD_STEPS` (:func:`check_step`).
     ``algorithms`` is a name (``"adam"``) or a sequence of names from ``("adam", "sgd")``.
-    Returns a tuple of :class:`course_utils.training.RunResult`, Adam's runs first (in the order of
-    ``sigmas``), then SGD's. The results are frozen, with read-only arrays, so the cached copy
-    cannot be changed by a caller. ``progress`` (a callable ``(done, total, epoch)``) is not part
-    of the cache key.
+    Returns a :class:`SweepResults` (Adam's runs first, in the order of ``sigmas``, then SGD's):
+    look a run up with ``.get(sigma, algorithm)``. The results are frozen, with read-only arrays,
+    so the cached copy cannot be changed by a caller. ``progress`` (a callable ``(done, total,
+    epoch)``) is not part of the cache key.
+
+    Example: ``sharp_flat(step={"adam": 1e-3}).get(0.01, "adam").norm_theta_end``.
     """
     seed = training.check_seed(seed)
-    sigmas, adam_step, sgd_steps = _normalize(sigmas, adam_step, sgd_steps)
+    sigmas = _sigmas(sigmas)
+    step = check_step(step, sigmas)
     algorithms = _algorithms(algorithms)
     max_epochs = _checks.positive_int(max_epochs, "max_epochs")
-    return _sharp_flat(seed, sigmas, adam_step, sgd_steps, max_epochs, algorithms,
+    return _sharp_flat(seed, sigmas, step["adam"], step["sgd"], max_epochs, algorithms,
                        _Progress(progress))
 
 
@@ -287,9 +335,9 @@ class _Progress:
 
 
 @functools.lru_cache(maxsize=32)
-def _sharp_flat(seed, sigmas, adam_step, sgd_steps, max_epochs, algorithms, progress):
+def _sharp_flat(seed, sigmas, adam, sgd, max_epochs, algorithms, progress):
     X, y = data()
-    configs = _configs((seed,), sigmas, adam_step, sgd_steps, algorithms)
+    configs = _configs((seed,), sigmas, adam, sgd, algorithms)
     return SweepResults(training.train(configs, X, y, seed=seed, max_epochs=max_epochs,
                                      progress=progress.fn))
 
@@ -300,35 +348,37 @@ def cache_clear():
     _sweep.cache_clear()
 
 
-def sweep(seeds=(0,), sigmas=SIGMAS, adam_step=ADAM_STEP, sgd_steps=None, max_epochs=5000,
-          algorithms=training.ALGORITHMS, progress=None, workers=None):
+def sweep(seeds=(0,), sigmas=SIGMAS, step=None, max_epochs=5000, algorithms=training.ALGORITHMS,
+          progress=None, workers=None):
     """The σ experiment for many seeds at once (cached, at most 8 sweeps).
 
     All runs (seeds x algorithms x σ) are trained as rows of batched stacks: the seeds are split
     over ``workers`` threads (default: 2 for 6 seeds or more on a machine with 2 cores, else 1),
     each advancing one stack
     (numpy releases the GIL inside its array operations, so two threads use two cores). A run's
-    result does not depend on which runs share its stack. Returns a tuple of
-    :class:`course_utils.training.RunResult`: per seed (in the order of ``seeds``), Adam's runs then
-    SGD's, each in the order of ``sigmas``.
+    result does not depend on which runs share its stack. Returns a :class:`SweepResults`: per
+    seed (in the order of ``seeds``), Adam's runs then SGD's, each in the order of ``sigmas``;
+    ``.get(sigma, algorithm, seed)`` finds one run.
 
     ``seeds``: integers >= 0, or a string like ``"0-9"`` or ``"13,21"`` (:func:`parse_seeds`).
+    ``step``: as in :func:`sharp_flat`, e.g. ``{"adam": 3e-3, "sgd": (0.3, 0.3, 0.1, 1.5e-6, 3e-10)}``.
     """
     seeds = _seeds(seeds)
-    sigmas, adam_step, sgd_steps = _normalize(sigmas, adam_step, sgd_steps)
+    sigmas = _sigmas(sigmas)
+    step = check_step(step, sigmas)
     algorithms = _algorithms(algorithms)
     max_epochs = _checks.positive_int(max_epochs, "max_epochs")
     if workers is None:     # two stacks only pay off for many seeds (measured: 2 seeds are faster in one)
         workers = min(2, os.cpu_count() or 1) if len(seeds) >= 6 else 1
     workers = _checks.positive_int(workers, "workers")
-    return _sweep(seeds, sigmas, adam_step, sgd_steps, max_epochs, algorithms, workers,
+    return _sweep(seeds, sigmas, step["adam"], step["sgd"], max_epochs, algorithms, workers,
                   _Progress(progress))
 
 
 @functools.lru_cache(maxsize=8)
-def _sweep(seeds, sigmas, adam_step, sgd_steps, max_epochs, algorithms, workers, progress):
+def _sweep(seeds, sigmas, adam, sgd, max_epochs, algorithms, workers, progress):
     X, y = data()
-    configs = _configs(seeds, sigmas, adam_step, sgd_steps, algorithms)
+    configs = _configs(seeds, sigmas, adam, sgd, algorithms)
     parts = [list(seeds[w::workers]) for w in range(min(workers, len(seeds)))]
     lock = threading.Lock()
     finished = [0] * len(parts)
@@ -368,13 +418,10 @@ def lipschitz_measured(theta, lim=1.2, n=81, X=None, refine=5, spec=None):
     theta = spec.check_theta(theta)
     g = np.linspace(-lim, lim, _checks.positive_int(n, "n"))
     h = g[1] - g[0] if g.size > 1 else lim
-    G1, G2 = np.meshgrid(g, g)
-    pts = np.stack([G1.ravel(), G2.ravel()], axis=-1)
+    pts = _grid_points(lim, g.size)
     if X is not None:
         pts = np.concatenate([pts, _checks.as_points(X, "X", 2).reshape(-1, 2)])
-    local = np.linspace(-h / 2, h / 2, 9)
-    L1, L2 = np.meshgrid(local, local)
-    offsets = np.stack([L1.ravel(), L2.ravel()], axis=-1)
+    offsets = _grid_points(h / 2, 9)                        # the 9 x 9 refinement around a point
     out = []
     for t in np.atleast_2d(theta):
         norms = np.linalg.norm(spec.input_gradient(t, pts), axis=-1)
@@ -421,7 +468,7 @@ def largest_stable_step(sigmas=SIGMAS, seeds=(0,), epochs=20, lo=1e-14, hi=10.0,
     the bracket after ``iters`` halvings of the log interval ``[lo, hi]`` (its width is a factor
     ``(hi / lo) ** (2 ** -iters)``).
     """
-    sigmas, _, _ = _normalize(sigmas, ADAM_STEP, None)
+    sigmas = _sigmas(sigmas)
     seeds = _seeds(seeds)
     X, y = data()
     keys = [(k, s) for k in seeds for s in sigmas]
@@ -493,10 +540,11 @@ def table_markdown(results, metrics=None):
     Several seeds: one row per (seed, σ) with a seed column. With ``metrics`` (from :func:`measure`)
     the test accuracies are added. A diverged run shows ``diverged``.
     """
-    seeds = sorted({r.seed for r in results})
+    results = SweepResults(results)
+    metric = {id(r): m for r, m in zip(results, metrics)} if metrics is not None else {}
+    seeds = sorted(results.seeds)
     many = len(seeds) > 1
-    by = {(r.seed, r.sigma, r.algorithm): k for k, r in enumerate(results)}
-    sigmas = sorted({r.sigma for r in results})
+    sigmas = sorted(results.sigmas)
     head = ["σ", "Adam ‖θ0‖", "Adam ‖θend‖", "Adam L_m", "SGD ‖θ0‖", "SGD ‖θend‖", "SGD L_m"]
     if metrics is not None:
         head += ["Adam test acc.", "SGD test acc."]
@@ -508,19 +556,19 @@ def table_markdown(results, metrics=None):
             cells = ([str(k)] if many else []) + [f"{s:g}"]
             acc = []
             for alg in ("adam", "sgd"):
-                i = by.get((k, s, alg))
-                if i is None:
+                try:
+                    r = results.get(s, alg, seed=k)
+                except KeyError:
                     cells += ["–"] * 3
                     acc.append("–")
                     continue
-                r = results[i]
                 if r.diverged:
                     cells += [f"{r.norm_theta0:.3g}", "diverged", "–"]
                     acc.append("–")
                     continue
                 end = f"{r.norm_theta_end:.3g}" if r.converged else f"{r.norm_theta_end:.3g} (not 0)"
                 cells += [f"{r.norm_theta0:.3g}", end, _sci(r.lipschitz_end)]
-                a = None if metrics is None else metrics[i]["test_accuracy"]
+                a = metric[id(r)]["test_accuracy"] if metrics is not None else None
                 acc.append("–" if a is None else f"{100 * a:.1f} %")
             if metrics is not None:
                 cells += acc
@@ -549,14 +597,15 @@ def slides_markdown():
 STUDY_DIR = Path(__file__).resolve().parent / "data"
 STUDY_NAME = "sharp_flat_study"
 STUDY_SEEDS = tuple(range(10))
-#: The settings of the study: (name, Adam step, SGD steps per σ). "main" is the lecture's setting;
-#: the others probe the sensitivity to Adam's step and to SGD's (the notebook's open exercise).
-STUDY_SETTINGS = (
-    ("main", ADAM_STEP, tuple(SGD_STEPS[s] for s in SIGMAS)),
-    ("adam 1e-3", 1e-3, tuple(SGD_STEPS[s] for s in SIGMAS)),
-    ("adam 3e-3", 3e-3, tuple(SGD_STEPS[s] for s in SIGMAS)),
-    ("sgd near limit", ADAM_STEP, (0.3, 0.3, 0.1, 1.5e-6, 3e-10)),
-)
+#: The settings of the study: name -> ``step`` (the argument of :func:`sweep`; missing keys take
+#: the defaults). "main" is the lecture's setting; the others probe the sensitivity to Adam's step
+#: and to SGD's (the notebook's open exercise).
+STUDY_SETTINGS = {
+    "main": {},
+    "adam 1e-3": {"adam": 1e-3},
+    "adam 3e-3": {"adam": 3e-3},
+    "sgd near limit": {"sgd": (0.3, 0.3, 0.1, 1.5e-6, 3e-10)},
+}
 #: Half-width of the landscape grids per kind of direction (the app and the notebook use these).
 LANDSCAPE_SPANS = {"plain": 1.0, "filter": 0.05}
 LANDSCAPE_N = 51
@@ -582,23 +631,29 @@ def build_study(seeds=STUDY_SEEDS, settings=STUDY_SETTINGS, progress=None, worke
     ``meta["records"]``: one record per run (:func:`records` fields + :func:`measure`'s, and the
     ``setting`` name and the share of a 21 x 21 plain landscape grid with loss 0). ``arrays``:
     ``theta_end`` of every seed-``seeds[0]`` run, the L_m histories of those runs, the landscape
-    grids of the main setting and the largest stable SGD steps.
+    grids of the main setting and the largest stable SGD steps. ``settings``: name -> ``step``
+    (:data:`STUDY_SETTINGS`; the JSON stores each as ``adam_step`` and ``sgd_steps``).
     """
     import time
     seeds = _seeds(seeds)
+    if not isinstance(settings, dict) or "main" not in settings:
+        raise ValueError(f"settings must be a dict name -> step with a 'main' setting (the "
+                         f"landscape grids are of its runs); got {settings!r}")
     X, y = data()
     Xt, yt = test_data()
     meta = {"seeds": list(seeds), "sigmas": list(SIGMAS), "test_set": TEST_SET,
-            "settings": [{"name": n, "adam_step": a, "sgd_steps": list(g)} for n, a, g in settings],
-            "sharpness_kind": "gauss_newton_top_eigenvalue", "records": [], "timings": {}}
+            "settings": [], "sharpness_kind": "gauss_newton_top_eigenvalue", "records": [],
+            "timings": {}}
     arrays = {"theta_rows": [], "theta_end": [], "hist": {}}
-    for name, adam_step, sgd_steps in settings:
+    for name, step in settings.items():
+        step = check_step(step)
+        meta["settings"].append({"name": name, "adam_step": step["adam"],     # the stored field
+                                 "sgd_steps": list(step["sgd"])})              # names of the JSON
         t0 = time.perf_counter()
-        res = sweep(seeds, SIGMAS, adam_step, sgd_steps, progress=progress, workers=workers)
+        res = sweep(seeds, SIGMAS, step, progress=progress, workers=workers)
         t1 = time.perf_counter()
         mets = [measure(r, X, y, Xt, yt, flat_radius=(name == "main") and r.converged) for r in res]
         recs = records(res, mets)
-        by = {(r.seed, r.sigma, r.algorithm): r for r in res}
         for rec, r in zip(recs, res):
             rec["setting"] = name
             rec["landscape_zero_fraction"] = None
@@ -618,7 +673,7 @@ def build_study(seeds=STUDY_SEEDS, settings=STUDY_SETTINGS, progress=None, worke
         log(f"{name}: {len(res)} runs trained in {t1 - t0:.1f} s, measured in "
             f"{time.perf_counter() - t1:.1f} s")
         if name == "main":
-            main_by = by
+            main = res
     t0 = time.perf_counter()
     stable = largest_stable_step(SIGMAS, seeds)
     meta["stable_sgd_step"] = [{"seed": k, "sigma": s, "stable": a, "unstable": b}
@@ -628,8 +683,8 @@ def build_study(seeds=STUDY_SEEDS, settings=STUDY_SETTINGS, progress=None, worke
     grids = {}
     for s in SIGMAS:
         for kind in LANDSCAPE_SPANS:
-            ab, Z = landscape_grids(main_by[(seeds[0], s, "sgd")].theta_end,
-                                    main_by[(seeds[0], s, "adam")].theta_end, kind)
+            ab, Z = landscape_grids(main.get(s, "sgd", seeds[0]).theta_end,
+                                    main.get(s, "adam", seeds[0]).theta_end, kind)
             for alg in Z:
                 grids[f"{s:g}|{kind}|{alg}"] = Z[alg]
     arrays["grids"] = grids
@@ -665,15 +720,34 @@ def save_study(meta, arrays, directory=None):
 DECISION_GRID = {"n": 161, "lim": 1.15}
 
 
+def _grid_points(lim, n):
+    """The ``n x n`` points of ``[-lim, lim]^2`` as an ``(n * n, 2)`` array, rows following x2."""
+    g = np.linspace(-lim, lim, n)
+    G1, G2 = np.meshgrid(g, g)
+    return np.stack([G1.ravel(), G2.ravel()], axis=-1)
+
+
+def decision_signs(theta, lim=DECISION_GRID["lim"], n=DECISION_GRID["n"], spec=None):
+    r"""Where :math:`m(x;\theta) > 0` on an ``n x n`` grid over ``[-lim, lim]^2`` (rows follow
+    x2), for every row of ``theta``: ``(R, n, n)`` booleans (``(n, n)`` for one θ). What the apps
+    and the figures colour blue; one forward pass of the ``n^2`` points per row.
+
+    >>> decision_signs(nets.init_theta(1.0, np.random.default_rng(0)), n=5).shape
+    (5, 5)
+    """
+    spec = spec or nets.default_spec()
+    theta = spec.check_theta(theta)
+    n = _checks.positive_int(n, "n")
+    pts = _grid_points(_checks.positive(lim, "lim"), n)
+    signs = np.stack([spec.forward(t, pts) > 0 for t in np.atleast_2d(theta)]).reshape(-1, n, n)
+    return signs[0] if theta.ndim == 1 else signs
+
+
 def decision_arrays(theta_end):
     """``decision_bits``: the sign of m(x) > 0 on the DECISION_GRID for every row of ``theta_end``,
     packed 8 points a byte (``np.packbits``), with ``decision_n`` and ``decision_lim``."""
     n, lim = DECISION_GRID["n"], DECISION_GRID["lim"]
-    g = np.linspace(-lim, lim, n)
-    G1, G2 = np.meshgrid(g, g)
-    pts = np.stack([G1.ravel(), G2.ravel()], axis=-1)
-    spec = nets.default_spec()
-    signs = np.stack([spec.forward(t, pts) > 0 for t in np.atleast_2d(theta_end)])
+    signs = decision_signs(np.atleast_2d(theta_end), lim, n).reshape(-1, n * n)
     return {"decision_bits": np.packbits(signs, axis=-1), "decision_n": np.array(n),
             "decision_lim": np.array(lim)}
 
@@ -683,9 +757,21 @@ class Study:
 
     * ``records``: a list of dicts, one per run (seed, setting, σ, algorithm and every measured
       number); :meth:`values` collects one field over seeds as an array.
-    * :meth:`results`: the seed-0 runs of a setting as :class:`course_utils.training.RunResult`
-      (θ_end and L_m history as stored; θ0 recomputed from the seed), in :func:`sharp_flat`'s order.
+    * ``settings``: setting name -> its ``step`` dict ``{"adam": γ, "sgd": (one γ per σ)}``, what
+      :func:`sweep` takes (stored in the JSON as ``adam_step`` and ``sgd_steps``);
+      :meth:`setting_of` finds the name of a ``step``.
+    * :meth:`results`: the seed-0 runs of a setting as a :class:`SweepResults` of
+      :class:`course_utils.training.RunResult` (θ_end and L_m history as stored; θ0 recomputed
+      from the seed), in :func:`sharp_flat`'s order.
     * :meth:`grid`: the stored landscape grids of the main setting.
+
+    Example
+    -------
+    >>> study = load_study()
+    >>> study.setting_of({"adam": 1e-3}), study.settings["adam 1e-3"]["adam"]
+    ('adam 1e-3', 0.001)
+    >>> study.results("adam 1e-3").get(0.01, "adam").config.step
+    0.001
     """
 
     def __init__(self, meta, npz):
@@ -693,7 +779,8 @@ class Study:
         self.records = meta["records"]
         self.seeds = tuple(meta["seeds"])
         self.sigmas = tuple(meta["sigmas"])
-        self.settings = {d["name"]: d for d in meta["settings"]}
+        self.settings = {d["name"]: {"adam": d["adam_step"], "sgd": tuple(d["sgd_steps"])}
+                         for d in meta["settings"]}
         self.stable_sgd_step = {(d["seed"], d["sigma"]): (d["stable"], d["unstable"])
                                 for d in meta["stable_sgd_step"]}
         self._theta = dict(zip(npz["theta_rows"].tolist(), npz["theta_end"]))
@@ -721,21 +808,26 @@ class Study:
         out = [self._by[(setting, k, float(sigma), algorithm)][field] for k in self.seeds]
         return np.array([np.nan if v is None else v for v in out], dtype=float)
 
-    def has_results(self, seed=0, adam_step=ADAM_STEP, setting=None):
-        setting = setting or self.setting_of(adam_step)
+    def has_results(self, seed=0, step=None, setting=None):
+        """Whether the runs of ``seed`` at ``step`` (or of the named ``setting``) are stored
+        (θ_end and L_m histories are stored for seed ``seeds[0]`` only)."""
+        setting = setting or self.setting_of(step)
         return seed == self.seeds[0] and setting is not None and \
             f"{setting}|{self.sigmas[0]:g}|adam" in self._theta
 
-    def setting_of(self, adam_step, sgd_steps=None):
+    def setting_of(self, step=None):
+        """The name of the stored setting with these step sizes (a ``step`` dict as
+        :func:`sweep` takes; missing keys are the defaults), or None."""
+        want = check_step(step, self.sigmas)
         for name, d in self.settings.items():
-            if math.isclose(d["adam_step"], adam_step, rel_tol=1e-9) and (
-                    sgd_steps is None and name in ("main", "adam 1e-3", "adam 3e-3") or
-                    sgd_steps is not None and np.allclose(d["sgd_steps"], sgd_steps, rtol=1e-9)):
+            if math.isclose(d["adam"], want["adam"], rel_tol=1e-9) and \
+                    np.allclose(d["sgd"], want["sgd"], rtol=1e-9, atol=0.0):
                 return name
         return None
 
     def results(self, setting="main", algorithms=training.ALGORITHMS):
-        """The stored runs of seed ``seeds[0]`` as RunResult objects, Adam's first, then SGD's."""
+        """The stored runs of seed ``seeds[0]`` as a :class:`SweepResults` (Adam's first, then
+        SGD's, each in the order of :attr:`sigmas`)."""
         seed = self.seeds[0]
         th0 = nets.init_theta(np.array(self.sigmas), np.random.default_rng(seed))
         out = []
@@ -799,10 +891,13 @@ def main(argv=None):
                        help="several seeds: '0-9', '13,21' or '0-3,7' (trained together)")
     p.add_argument("--sigmas", default=",".join(f"{s:g}" for s in SIGMAS),
                    help="comma-separated initialization scales (default %(default)s)")
-    p.add_argument("--adam-step", type=float, default=ADAM_STEP)
-    p.add_argument("--sgd-steps", default=None,
-                   help="comma-separated SGD steps, one per sigma (default: "
-                        + ",".join(f"{sgd_step(s):g}" for s in SIGMAS) + ")")
+    p.add_argument("--adam-step", type=float, default=None,
+                   help=f"Adam's step size γ, the same for every sigma (default {ADAM_STEP:g})")
+    p.add_argument("--sgd-step", default=None,
+                   help="SGD's step size γ: one number for every sigma, or comma-separated, one "
+                        "per sigma (default: " + ",".join(f"{sgd_step(s):g}" for s in SIGMAS)
+                        + "; --sgd-steps is the same option)")
+    p.add_argument("--sgd-steps", dest="sgd_step", default=None, help=argparse.SUPPRESS)
     p.add_argument("--max-epochs", type=int, default=5000,
                    help="cap on epochs per run (a small value gives a quick, unconverged run)")
     p.add_argument("--json", action="store_true",
@@ -830,8 +925,13 @@ def main(argv=None):
         else:
             seeds = (0,)
         sigmas = _numbers(args.sigmas, "--sigmas")
-        sgd_steps = None if args.sgd_steps is None else _numbers(args.sgd_steps, "--sgd-steps")
-        results = sweep(seeds, sigmas, args.adam_step, sgd_steps, max_epochs=args.max_epochs,
+        step = {}
+        if args.adam_step is not None:
+            step["adam"] = args.adam_step
+        if args.sgd_step is not None:
+            sgd = _numbers(args.sgd_step, "--sgd-step")
+            step["sgd"] = sgd[0] if len(sgd) == 1 else sgd
+        results = sweep(seeds, sigmas, step, max_epochs=args.max_epochs,
                         progress=None if args.quiet else ProgressBar())
     except (TypeError, ValueError) as exc:
         parser.error(str(exc))

@@ -5,10 +5,12 @@ The lecture's σ experiment trains ten networks (five scales σ, Adam and SGD). 
 arithmetic. :func:`train` therefore stacks the flattened parameters of all runs that share an
 optimizer into one ``(R, P)`` array and advances them together: one batched forward/backward pass
 (:meth:`course_utils.nets.NetSpec.loss_and_grad`) and one elementwise optimizer update per
-mini-batch for the whole stack. The optimizers are the package's ``(init, update)`` pairs
-(:func:`course_utils.optimizers.adam`, :func:`course_utils.optimizers.gd`) with one step size per
-run, an ``(R, 1)`` array. A run that reaches zero training loss (checked on the full data once per
-epoch) leaves its stack, so the stack shrinks as runs finish.
+mini-batch for the whole stack. The updates are those of the package's optimizers
+``optimizers.make("adam", step)`` and ``optimizers.make("sgd", step)`` with one step size γ per
+run (an ``(R, 1)`` array), computed in place on the stack (``tests/test_training.py`` checks them
+against ``optimizers.make`` to 1e-12). Each run's step size and optimizer state are held per row,
+so a run that reaches zero training loss (checked on the full data once per epoch) leaves its
+stack by dropping its rows; the stack shrinks as runs finish and nothing is rebuilt.
 
 Runs may have different seeds (``RunConfig(..., seed=s)``): a seed fixes a run's initialization
 and its mini-batch order, and runs of several seeds still advance in one stack (each row then
@@ -34,7 +36,7 @@ import numpy as np
 
 from . import _checks, nets, optimizers
 
-__all__ = ["RunConfig", "RunResult", "train", "make_optimizer", "check_seed", "ALGORITHMS"]
+__all__ = ["RunConfig", "RunResult", "train", "check_seed", "ALGORITHMS"]
 
 ALGORITHMS = ("adam", "sgd")
 
@@ -118,27 +120,23 @@ class RunResult:
         return float(np.linalg.norm(self.theta_end))
 
 
-def make_optimizer(algorithm, steps, b_m=0.9, b_v=0.999, eps=1e-8):
-    """The package optimizer for ``algorithm`` with per-run steps (an ``(R, 1)`` array)."""
-    if algorithm == "adam":
-        return optimizers.adam(steps, b_m=b_m, b_v=b_v, eps=eps)
-    if algorithm == "sgd":
-        return optimizers.gd(steps)
-    raise ValueError(f"algorithm must be one of {ALGORITHMS}; got {algorithm!r}")
-
-
 class _InPlaceAdam:
-    """:func:`course_utils.optimizers.adam` for a block of rows, updating ``theta`` in place.
+    r"""``optimizers.make("adam", step)`` for a block of rows, updating ``theta`` in place.
 
-    The same arithmetic in the same order as the package's ``adam(...).update`` (so the same
-    numbers; ``tests/test_training.py`` compares them), but without allocating new ``(R, P)``
-    arrays for every temporary: rows are processed a few at a time in cache-sized buffers.
+    Per row r (its own step :math:`\gamma_r`):
+    :math:`\hat m \leftarrow b_m \hat m + (1-b_m) g`, :math:`\hat v \leftarrow b_v \hat v + (1-b_v) g^2`,
+    :math:`\theta \leftarrow \theta - \gamma_r\,(\hat m/(1-b_m^k)) / (\sqrt{\hat v/(1-b_v^k)} + \epsilon)`.
+    The same arithmetic in the same order as the package's Adam (so the same numbers;
+    ``tests/test_training.py`` compares them), but without allocating new ``(R, P)`` arrays for
+    every temporary: rows are processed a few at a time in cache-sized buffers. The state
+    (``gamma``, ``m``, ``v``: one row per run, and the shared count ``k``) is explicit, so
+    :meth:`take` keeps the rows of the runs that go on.
     """
 
     ROWS = 8
 
-    def __init__(self, steps, b_m, b_v, eps, P):
-        self.gamma = np.asarray(steps, dtype=float).reshape(-1, 1)
+    def __init__(self, step, b_m, b_v, eps, P):
+        self.gamma = np.asarray(step, dtype=float).reshape(-1, 1)
         self.b_m, self.b_v, self.eps = b_m, b_v, eps
         self.k = 0
         self.m = np.zeros((self.gamma.shape[0], P))
@@ -169,14 +167,16 @@ class _InPlaceAdam:
             theta[s:e] += t2
 
     def take(self, keep):
+        """Keep the rows ``keep`` (a boolean mask over the block's runs)."""
         self.gamma, self.m, self.v = self.gamma[keep], self.m[keep], self.v[keep]
 
 
 class _InPlaceSGD:
-    """:func:`course_utils.optimizers.gd` for a block of rows: ``theta += (-gamma) g`` in place."""
+    r"""``optimizers.make("sgd", step)`` for a block of rows: :math:`\theta \leftarrow \theta -
+    \gamma_r g` in place (state: one step :math:`\gamma_r` per row)."""
 
-    def __init__(self, steps, P):
-        self.gamma = np.asarray(steps, dtype=float).reshape(-1, 1)
+    def __init__(self, step, P):
+        self.gamma = np.asarray(step, dtype=float).reshape(-1, 1)
         self._t = np.empty((self.gamma.shape[0], P))
 
     def apply(self, theta, grad):
@@ -185,6 +185,7 @@ class _InPlaceSGD:
         theta += t
 
     def take(self, keep):
+        """Keep the rows ``keep`` (a boolean mask over the block's runs)."""
         self.gamma = self.gamma[keep]
 
 
@@ -198,14 +199,14 @@ class _Stack:
         self.spec = spec
         self.idx = np.asarray(order, dtype=int)
         self.algs = np.array([configs[r].algorithm for r in order])
-        steps = np.array([configs[r].step for r in order], dtype=float)
+        step = np.array([configs[r].step for r in order], dtype=float)
         self.theta = np.ascontiguousarray(theta0[order])
         self.groups = []
         for alg in ALGORITHMS:
             rows = np.flatnonzero(self.algs == alg)
             if rows.size:
-                opt = (_InPlaceAdam(steps[rows], P=spec.size, **adam_kwargs) if alg == "adam"
-                       else _InPlaceSGD(steps[rows], spec.size))
+                opt = (_InPlaceAdam(step[rows], P=spec.size, **adam_kwargs) if alg == "adam"
+                       else _InPlaceSGD(step[rows], spec.size))
                 self.groups.append([slice(rows[0], rows[-1] + 1), opt])
         self._bind()
 
@@ -267,7 +268,8 @@ def train(configs, X, y, *, seed=0, batch_size=20, max_epochs=5000, theta0=None,
     batch_size : mini-batch size; the N points are split into ``ceil(N / batch_size)`` batches
     max_epochs : cap on the number of epochs of a run that never reaches zero loss
     theta0 : optional ``(R, P)`` starting points (one per config) instead of the σ initialization
-    b_m, b_v, eps : Adam's parameters
+    b_m, b_v, eps : Adam's parameters (as ``optimizers.make("adam", step, b_m=..., b_v=...,
+        eps=...)`` takes and checks them)
     blowup : a run whose parameter norm exceeds this, whose loss or parameters are not finite,
         or whose first layer is dead (no relu active on any training point while the loss is > 0:
         the output is then constant in x and can never reach zero loss) stops and is flagged
@@ -305,6 +307,7 @@ def train(configs, X, y, *, seed=0, batch_size=20, max_epochs=5000, theta0=None,
     batch_size = _checks.positive_int(batch_size, "batch_size")
     max_epochs = _checks.positive_int(max_epochs, "max_epochs")
     blowup = _checks.positive(blowup, "blowup")
+    optimizers.make("adam", 1.0, b_m=b_m, b_v=b_v, eps=eps)     # checks Adam's parameters
     R = len(configs)
     run_seed = np.array([seed if c.seed is None else c.seed for c in configs])
     seeds = sorted(set(run_seed.tolist()))

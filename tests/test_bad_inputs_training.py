@@ -40,7 +40,7 @@ def test_a_diverging_run_is_flagged_and_the_others_go_on(sigma, step):
 
 
 def test_cli_shows_diverged_runs_and_writes_valid_json():
-    out = subprocess.run(CLI + ["--sigmas", "1,1e6", "--sgd-steps", "0.03,0.1", "--max-epochs", "2",
+    out = subprocess.run(CLI + ["--sigmas", "1,1e6", "--sgd-step", "0.03,0.1", "--max-epochs", "2",
                                 "--quiet", "--json"], capture_output=True, text=True, cwd=ROOT,
                          env=env(), check=True)
     assert "NaN" not in out.stdout
@@ -49,7 +49,7 @@ def test_cli_shows_diverged_runs_and_writes_valid_json():
     assert [(r["sigma"], r["algorithm"]) for r in bad] == [(1e6, "sgd")]
     assert bad[0]["final_loss"] is None and bad[0]["test_accuracy"] is None
     assert bad[0]["lipschitz_end"] is None
-    table = subprocess.run(CLI + ["--sigmas", "1,1e6", "--sgd-steps", "0.03,0.1", "--max-epochs", "2",
+    table = subprocess.run(CLI + ["--sigmas", "1,1e6", "--sgd-step", "0.03,0.1", "--max-epochs", "2",
                                   "--quiet"], capture_output=True, text=True, cwd=ROOT, env=env(),
                            check=True).stdout
     row = [line for line in table.splitlines() if line.startswith("| 1e+06")][0]

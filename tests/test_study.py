@@ -56,14 +56,14 @@ def test_retraining_a_subset_matches_the_study(study):
     cfg = [training.RunConfig(s, a, experiments.ADAM_STEP if a == "adam" else experiments.sgd_step(s), seed=k)
            for k, s in [(0, 5.0), (0, 10.0), (7, 10.0)] for a in ("adam", "sgd")]
     res = training.train(cfg, X, y)
-    stored = {(r.sigma, r.algorithm): r for r in study.results("main")}
+    stored = study.results("main")
     for r in res:
         rec = study.record(r.sigma, r.algorithm, r.seed)
         assert r.iterations == rec["iterations"] and r.converged == rec["converged"]
         for field in ("norm_theta_end", "lipschitz_end"):
             assert math.isclose(getattr(r, field), rec[field], rel_tol=1e-9), field
         if r.seed == 0:
-            th = stored[(r.sigma, r.algorithm)].theta_end
+            th = stored.get(r.sigma, r.algorithm).theta_end
             np.testing.assert_allclose(r.theta_end, th, rtol=0, atol=1e-9 * np.abs(th).max())
     # the measured numbers of one run
     r = res[0]
@@ -86,7 +86,7 @@ def test_results_are_read_only_run_results(study):
     from course_utils.plots.classifiers import decision_values
     assert study.decision_grid == experiments.DECISION_GRID
     for s, a in [(0.01, "adam"), (10.0, "sgd")]:
-        th = study.results("main")[[(r.sigma, r.algorithm) for r in res].index((s, a))].theta_end
+        th = res.get(s, a).theta_end
         want = decision_values(nets.default_spec(), th[None], **study.decision_grid)[0] > 0
         np.testing.assert_array_equal(study.decision(s, a) > 0, want)
     ab, grids = study.grid(10.0, "plain")

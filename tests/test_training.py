@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from course_utils import nets, training
+from course_utils import nets, optimizers, training
 from course_utils.datasets.spirals import two_spirals
 
 SMALL = nets.NetSpec((2, 16, 16, 16, 1))
@@ -67,31 +67,49 @@ def test_runs_of_several_seeds_in_one_stack_equal_their_single_seed_runs():
     assert not np.allclose(together[0].theta0, together[1].theta0)
 
 
-def test_in_place_adam_and_sgd_equal_the_package_optimizers():
-    from course_utils import optimizers
+@pytest.mark.parametrize("name", ["adam", "sgd"])
+def test_in_place_updates_equal_optimizers_make_also_after_runs_leave(name):
+    """The trainer's in-place updates are ``optimizers.make(name, step)``'s, row by row, with
+    each row's own step; rows that leave (``take``) do not disturb the others' states."""
     rng = np.random.default_rng(0)
     R, P = 11, 37                                    # more rows than one chunk of _InPlaceAdam
-    steps = rng.uniform(1e-3, 1e-1, R)
-    th_fast, th_ref = [rng.standard_normal((R, P))] * 2
-    th_fast, th_ref = th_fast.copy(), th_ref.copy()
-    fast = training._InPlaceAdam(steps, 0.9, 0.999, 1e-8, P)
-    ref = optimizers.adam(steps[:, None])
-    state = ref.init(th_ref)
-    sgd_fast, sgd_ref = training._InPlaceSGD(steps, P), optimizers.gd(steps[:, None])
-    s_fast, s_ref = th_fast.copy(), th_ref.copy()
-    sgd_state = sgd_ref.init(s_ref)
-    for _ in range(6):
-        g = rng.standard_normal((R, P)) * 10.0 ** rng.integers(-6, 6)
-        fast.apply(th_fast, g)
-        step, state = ref.update(g, state, th_ref)
-        th_ref = th_ref + step
-        sgd_fast.apply(s_fast, g)
-        step, sgd_state = sgd_ref.update(g, sgd_state, s_ref)
-        s_ref = s_ref + step
-    np.testing.assert_allclose(th_fast, th_ref, rtol=1e-15, atol=0)
-    np.testing.assert_allclose(s_fast, s_ref, rtol=1e-15, atol=0)
-    # and a hand-written first Adam step: -gamma g / (|g| + eps)
-    one = training._InPlaceAdam(steps[:1], 0.9, 0.999, 1e-8, 3)
+    step = rng.uniform(1e-3, 1e-1, R)
+    theta0 = rng.standard_normal((R, P))
+    grads = [rng.standard_normal((R, P)) * 10.0 ** rng.integers(-6, 6) for _ in range(8)]
+    keep = np.ones(R, dtype=bool)
+    keep[[0, 4, 9]] = False
+    fast = (training._InPlaceAdam(step, 0.9, 0.999, 1e-8, P) if name == "adam"
+            else training._InPlaceSGD(step, P))
+    theta, rows = theta0.copy(), np.arange(R)
+    for k, g in enumerate(grads):
+        if k == 4:                                    # three runs finish after four updates
+            fast.take(keep)
+            theta, rows = np.ascontiguousarray(theta[keep]), rows[keep]
+        fast.apply(theta, g[rows])
+    assert theta.shape == (8, P)
+    for i, r in enumerate(rows):                      # each remaining run alone, by the package
+        opt, x = optimizers.make(name, step[r]), theta0[r]
+        state = opt.init(x)
+        for g in grads:
+            d, state = opt.update(g[r], state, x)
+            x = x + d
+        np.testing.assert_allclose(theta[i], x, rtol=1e-12, atol=0)
+        assert np.max(np.abs(x - theta0[r])) > 1e-4   # the runs did move
+
+
+def test_first_in_place_adam_step_by_hand():
+    """Adam's first step is -gamma g / (|g| + eps), written out."""
+    step = np.array([0.05])
+    one = training._InPlaceAdam(step, 0.9, 0.999, 1e-8, 3)
     x, g = np.zeros((1, 3)), np.array([[3.0, -1e-4, 0.0]])
     one.apply(x, g)
-    np.testing.assert_allclose(x, -steps[0] * g / (np.abs(g) + 1e-8), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(x, -0.05 * g / (np.abs(g) + 1e-8), rtol=1e-12, atol=0)
+
+
+def test_one_optimizer_factory():
+    """Training builds no optimizer of its own: the reference is ``optimizers.make``, which
+    also checks Adam's parameters given to :func:`training.train`."""
+    assert not hasattr(training, "make_optimizer")
+    X, y = two_spirals(20)
+    with pytest.raises(ValueError, match="b_m"):
+        training.train([(1.0, "adam", 1e-2)], X, y, max_epochs=1, spec=SMALL, b_m=1.5)
