@@ -31,7 +31,7 @@ MOVES = 24
 TARGET_MS = 50.0
 
 
-def naive_redraw(model, x0, h, step_fraction, adam_step, lim=(-3.5, 3.5)):
+def naive_redraw(model, x0, h, step_fraction, step, lim=(-3.5, 3.5)):
     """What a straightforward callback does: a new figure, every run recomputed (a new, empty
     cache), full render."""
     pic = LinePicture(model.a, model.beta, gd_iterations=model.iterations["gd"],
@@ -45,7 +45,7 @@ def naive_redraw(model, x0, h, step_fraction, adam_step, lim=(-3.5, 3.5)):
         pts = ellipse_points(h, x0, r)
         ax.plot(pts[:, 0], pts[:, 1], color="C1")
     for name, X in {"GD": pic.gd(x0, step_fraction), "scaled GD": pic.scaled_gd(x0, h, step_fraction),
-                    "SGD": pic.sgd(x0, step_fraction), "Adam": pic.adam(x0, adam_step)}.items():
+                    "SGD": pic.sgd(x0, step_fraction), "Adam": pic.adam(x0, step)}.items():
         ax.plot(X[:, 0], X[:, 1], "o-", markersize=3, label=name)
     ax.plot(*p, "*", markersize=16)
     ax.plot(*p_h, "*", markersize=16)
@@ -67,7 +67,7 @@ def main():
         "h1": ("h1", np.geomspace(0.15, 8.0, MOVES)),
         "h2": ("h2", np.geomspace(0.15, 8.0, MOVES)),
         "step_fraction": ("step_fraction", np.linspace(0.1, 0.9, MOVES)),
-        "adam_step": ("adam_step", np.geomspace(0.22, 1.4, MOVES)),
+        "step (Adam)": ("step", np.geomspace(0.22, 1.4, MOVES)),
     }
     print(f"{'slider':<13} {'callback median':>16} {'(CPU time)':>11} {'naive redraw median':>20}")
     worst = 0.0
@@ -84,7 +84,7 @@ def main():
             args = {k: w.value for k, w in c.items()} | {key: float(v)}
             t = time.perf_counter()
             naive_redraw(app.model, np.array([args["x0_1"], args["x0_2"]]),
-                         np.array([args["h1"], args["h2"]]), args["step_fraction"], args["adam_step"])
+                         np.array([args["h1"], args["h2"]]), args["step_fraction"], args["step"])
             slow.append(time.perf_counter() - t)
         for k, w in c.items():
             w.value = start[k]

@@ -44,13 +44,13 @@ def test_iteration_counts_and_divergence_past_the_bound():
 
 def test_runs_and_projections_are_cached_by_their_own_inputs():
     pic = LinePicture([1.0, 3.0], 3.0)
-    fr = pic.frame(X0, H, 0.3, 0.3)
+    fr = pic.frame(X0, H, 0.3, {"adam": 0.3})
     assert pic.runs.computed == 4 and pic.projections.computed == 2
-    pic.frame(X0, [2.0, 6.0], 0.3, 0.3)                 # a new H: scaled GD and the H-projection
+    pic.frame(X0, [2.0, 6.0], 0.3, {"adam": 0.3})                 # a new H: scaled GD and the H-projection
     assert pic.runs.computed == 5 and pic.projections.computed == 3
-    pic.frame(X0, H, 0.3, 0.5)                          # a new Adam step: Adam only
+    pic.frame(X0, H, 0.3, {"adam": 0.5})                          # a new Adam step: Adam only
     assert pic.runs.computed == 6 and pic.projections.computed == 3
-    assert pic.frame(X0, H, 0.3, 0.3).runs["gd"] is fr.runs["gd"]      # sliding back: cached
+    assert pic.frame(X0, H, 0.3, {"adam": 0.3}).runs["gd"] is fr.runs["gd"]      # sliding back: cached
     assert pic.runs.computed == 6
     with pytest.raises(ValueError):
         fr.runs["gd"][0, 0] = 1.0                       # cached arrays are read-only
@@ -58,7 +58,7 @@ def test_runs_and_projections_are_cached_by_their_own_inputs():
 
 def test_frame_numbers():
     pic = LinePicture([1.0, 3.0], 3.0)
-    fr = pic.frame(X0, H, 0.3, 0.3)
+    fr = pic.frame(X0, H, 0.3, {"adam": 0.3})
     p, p_h = fr.projection, fr.projection_h
     r2 = np.linalg.norm(p - X0)
     np.testing.assert_allclose(np.linalg.norm(fr.circle - X0, axis=1), r2, rtol=1e-12)
@@ -79,3 +79,9 @@ def test_bad_input_is_a_clear_error(kwargs, match):
         LinePicture(**args)
     with pytest.raises(ValueError, match="h"):
         LinePicture([1.0, 3.0], 3.0).scaled_gd(X0, [1.0, -1.0], 0.3)
+
+
+@pytest.mark.parametrize("step", [0.3, {"sgd": 0.3}, {"adam": 0.3, "gd": 0.1}, {"adam": -1.0}])
+def test_adams_step_is_named_by_method(step):
+    with pytest.raises(ValueError, match="step"):
+        LinePicture([1.0, 3.0], 3.0).frame(X0, H, 0.3, step)

@@ -27,10 +27,10 @@ def xy(line):
 
 
 SETTINGS = [
-    dict(x0_1=-2.5, x0_2=-1.5, h1=1.0, h2=6.0, step_fraction=0.3, adam_step=0.3),
-    dict(x0_1=2.0, x0_2=-2.5, h1=0.2, h2=1.0, step_fraction=0.8, adam_step=1.2),
-    dict(x0_1=0.0, x0_2=0.0, h1=5.0, h2=0.3, step_fraction=0.1, adam_step=0.25),
-    dict(x0_1=-3.0, x0_2=2.9, h1=9.0, h2=9.0, step_fraction=0.5, adam_step=0.5),
+    dict(x0_1=-2.5, x0_2=-1.5, h1=1.0, h2=6.0, step_fraction=0.3, step=0.3),
+    dict(x0_1=2.0, x0_2=-2.5, h1=0.2, h2=1.0, step_fraction=0.8, step=1.2),
+    dict(x0_1=0.0, x0_2=0.0, h1=5.0, h2=0.3, step_fraction=0.1, step=0.25),
+    dict(x0_1=-3.0, x0_2=2.9, h1=9.0, h2=9.0, step_fraction=0.5, step=0.5),
 ]
 
 
@@ -43,7 +43,7 @@ def test_artists_equal_the_numeric_model(app, s):
     pic, art = app.model, app.artists
     x0 = np.array([app.controls["x0_1"].value, app.controls["x0_2"].value])
     h = np.array([app.controls["h1"].value, app.controls["h2"].value])
-    frac, g0 = app.controls["step_fraction"].value, app.controls["adam_step"].value
+    frac, g0 = app.controls["step_fraction"].value, app.controls["step"].value
     np.testing.assert_allclose(xy(art["gd"]), pic.gd(x0, frac))
     np.testing.assert_allclose(xy(art["scaled_gd"]), pic.scaled_gd(x0, h, frac))
     np.testing.assert_allclose(xy(art["sgd"]), pic.sgd(x0, frac))
@@ -70,7 +70,7 @@ def test_only_changed_runs_are_recomputed(app):
     n, m, renders = runs.computed, projections.computed, app.live.renders
     app.controls["h1"].value = 2.345      # only scaled GD and the H-projection depend on H
     assert (runs.computed, projections.computed) == (n + 1, m + 1)
-    app.controls["adam_step"].value = 0.7                 # Adam only
+    app.controls["step"].value = 0.7                 # Adam only
     assert (runs.computed, projections.computed) == (n + 2, m + 1)
     before = app.controls["x0_1"].value
     app.controls["x0_1"].value = 1.234    # all four runs, both projections

@@ -412,7 +412,7 @@ def lecture_notes(root=ROOT):
     lines = ["# Lecture notes: what to say, what to click, what the class sees", "", NOTES_MARK, "",
              "The presenter notes of the deck in `notebooks/lecture/`, in slide order, to print or to "
              "keep on a second screen. In the deck each slide section has them collapsed under "
-             "*Presenter notes*. Edit them there and run `python tools/nav.py`.", ""]
+             "*Presenter notes*. Edit them there and run `make nav`.", ""]
     for path in deck_paths(root):
         if path.name == DECK_START:
             continue
@@ -492,7 +492,7 @@ def main(argv=None):
         for msg in messages:
             print(msg)
         if messages:
-            print(f"\n{len(messages)} navigation problem(s): run `python tools/nav.py` "
+            print(f"\n{len(messages)} navigation problem(s): run `make nav` "
                   "(and fix names/descriptions it cannot).")
             return 1
         print("navigation up to date")

@@ -43,6 +43,15 @@ class LineFrame(NamedTuple):
     distances: dict       # "GD", "scaled GD", "SGD", "Adam" -> |end point - its projection|
 
 
+def adam_step(step):
+    """Adam's initial step from ``step = {"adam": γ0}`` (the form every app with several methods
+    uses, like :func:`course_utils.experiments.sweep`); a clear error for any other key."""
+    if not isinstance(step, dict) or set(step) != {"adam"}:
+        raise ValueError(f"step must be {{'adam': initial step}} (GD, scaled GD and SGD take "
+                         f"step_fraction of their stability bound); got {step!r}")
+    return _checks.positive(step["adam"], "step['adam']")
+
+
 class LinePicture:
     r"""Paths of GD, scaled GD, SGD and Adam toward the line :math:`\{x : a^Tx = \beta\}`.
 
@@ -135,12 +144,14 @@ class LinePicture:
         return self.runs("adam", x0, None, _checks.positive(step, "step"))
 
     # --- one frame of the picture --------------------------------------------------------------
-    def frame(self, x0, h, step_fraction, adam_step, n=160):
-        """Every number the picture shows at these settings (a :class:`LineFrame`)."""
+    def frame(self, x0, h, step_fraction, step, n=160):
+        """Every number the picture shows at these settings (a :class:`LineFrame`): GD, scaled GD
+        and SGD at ``step_fraction`` of their stability bounds, Adam at the initial step
+        ``step["adam"]``."""
         x0, M = np.asarray(x0, dtype=float), Metric(h, 2, name="h")
         p, p_h = self.projection(x0), self.projection(x0, M.H)
-        runs = {"gd": self.gd(x0, step_fraction),
-                "scaled_gd": self.scaled_gd(x0, M.H, step_fraction), "sgd": self.sgd(x0, step_fraction), "adam": self.adam(x0, adam_step)}
+        runs = {"gd": self.gd(x0, step_fraction), "scaled_gd": self.scaled_gd(x0, M.H, step_fraction),
+                "sgd": self.sgd(x0, step_fraction), "adam": self.adam(x0, adam_step(step))}
         circle = sphere_points(Metric(None, 2), x0, float(np.linalg.norm(p - x0)), n)
         ellipses = [sphere_points(M, x0, r, n) for r in M.norm(p_h - x0) * np.array(FRACTIONS)]
         ends = {"GD": ("gd", p), "scaled GD": ("scaled_gd", p_h), "SGD": ("sgd", p),

@@ -12,7 +12,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import style
-from ..models.projection import FRACTIONS, LinePicture
+from ..models.projection import FRACTIONS, LinePicture, adam_step
 from ..plots.core import path
 from ..plots.geometry import line_segment, solution_line
 from .core import App, BlitFigure, log_slider, slider
@@ -88,7 +88,7 @@ def _update(pic, lim, live, art):
     def update(values):
         x0 = (float(values["x0_1"]), float(values["x0_2"]))
         fr = pic.frame(x0, (float(values["h1"]), float(values["h2"])),
-                       float(values["step_fraction"]), float(values["adam_step"]))
+                       float(values["step_fraction"]), {"adam": float(values["step"])})
         for name, X in fr.runs.items():
             art[name].set_data(X[:, 0], X[:, 1])
         art["circle"].set_data(fr.circle[:, 0], fr.circle[:, 1])
@@ -111,14 +111,15 @@ def _update(pic, lim, live, art):
 
 
 def projection_app(a=(1.0, 3.0), beta=3.0, x0=(-2.5, -1.5), h=(1.0, 6.0), step_fraction=0.3,
-                   adam_step=0.3, lim=(-3.5, 3.5), figsize=None, dpi=80, step_fraction_max=1.2):
+                   step=None, lim=(-3.5, 3.5), figsize=None, dpi=80, step_fraction_max=1.2):
     r"""An App: the line :math:`a^Tx = \beta`, a start point :math:`x_0`, a diagonal metric H.
 
     Controls (``app.controls``): ``x0_1``, ``x0_2`` (the start point), ``h1``, ``h2`` (H =
     diag(h), log sliders), ``step_fraction``: the step of GD / scaled GD / SGD as a fraction of
     each method's stability bound (up to ``step_fraction_max`` > 1, so that divergence can be
-    shown), and ``adam_step``: Adam's initial step :math:`\gamma_0` (decaying as
-    :math:`\gamma_0/(1 + (k-1)/10)`). GD and scaled GD take 200 steps, SGD 200, Adam 150.
+    shown), and ``step``: Adam's initial step :math:`\gamma_0` (decaying as
+    :math:`\gamma_0/(1 + (k-1)/10)`), given as ``step={"adam": 0.3}`` (the default) like the
+    other apps with several methods. GD and scaled GD take 200 steps, SGD 200, Adam 150.
 
     A projection outside the view is drawn on the border as a triangle pointing toward it (and
     named in the status line). ``figsize`` defaults to one that fits a 1280 x 720 projector with
@@ -136,6 +137,7 @@ def projection_app(a=(1.0, 3.0), beta=3.0, x0=(-2.5, -1.5), h=(1.0, 6.0), step_f
     if not 0.05 <= step_fraction <= step_fraction_max:
         raise ValueError(f"step_fraction must lie in [0.05, step_fraction_max = "
                          f"{step_fraction_max:g}]; got {step_fraction!r}")
+    g0 = adam_step({"adam": 0.3} if step is None else step)
     pic = LinePicture(a, beta, gd_iterations=GD_ITERATIONS, sgd_iterations=GD_ITERATIONS)
     live, art = _view(pic, lim, figsize, dpi)
     controls = {
@@ -145,7 +147,7 @@ def projection_app(a=(1.0, 3.0), beta=3.0, x0=(-2.5, -1.5), h=(1.0, 6.0), step_f
         "h2": log_slider(h[1], 0.1, 10.0, description="$h_2$"),
         "step_fraction": slider(step_fraction, 0.05, step_fraction_max, 0.01,
                                 description=r"$\gamma$ / stable bound"),
-        "adam_step": log_slider(adam_step, 0.2, 1.5, description=r"Adam $\gamma_0$"),
+        "step": log_slider(g0, 0.2, 1.5, description=r"Adam $\gamma_0$"),
     }
     app = App(controls, live, _update(pic, lim, live, art), header=art["status"], model=pic,
               artists=art, observe=True)
