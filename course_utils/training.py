@@ -129,18 +129,18 @@ class _InPlaceAdam:
     The same arithmetic in the same order as the package's Adam (so the same numbers;
     ``tests/test_training.py`` compares them), but without allocating new ``(R, P)`` arrays for
     every temporary: rows are processed a few at a time in cache-sized buffers. The state
-    (``gamma``, ``m``, ``v``: one row per run, and the shared count ``k``) is explicit, so
+    (``step``, ``m``, ``v``: one row per run, and the shared count ``k``) is explicit, so
     :meth:`take` keeps the rows of the runs that go on.
     """
 
     ROWS = 8
 
     def __init__(self, step, b_m, b_v, eps, P):
-        self.gamma = np.asarray(step, dtype=float).reshape(-1, 1)
+        self.step = np.asarray(step, dtype=float).reshape(-1, 1)
         self.b_m, self.b_v, self.eps = b_m, b_v, eps
         self.k = 0
-        self.m = np.zeros((self.gamma.shape[0], P))
-        self.v = np.zeros((self.gamma.shape[0], P))
+        self.m = np.zeros((self.step.shape[0], P))
+        self.v = np.zeros((self.step.shape[0], P))
         self._t1 = np.empty((self.ROWS, P))
         self._t2 = np.empty((self.ROWS, P))
 
@@ -161,14 +161,14 @@ class _InPlaceAdam:
             np.divide(v, c2, out=t1)                               # h = sqrt(v / c2) + eps
             np.sqrt(t1, out=t1)
             t1 += self.eps
-            np.divide(m, c1, out=t2)                               # step = -gamma (m / c1) / h
-            t2 *= -self.gamma[s:e]
+            np.divide(m, c1, out=t2)                               # step = -step (m / c1) / h
+            t2 *= -self.step[s:e]
             t2 /= t1
             theta[s:e] += t2
 
     def take(self, keep):
         """Keep the rows ``keep`` (a boolean mask over the block's runs)."""
-        self.gamma, self.m, self.v = self.gamma[keep], self.m[keep], self.v[keep]
+        self.step, self.m, self.v = self.step[keep], self.m[keep], self.v[keep]
 
 
 class _InPlaceSGD:
@@ -176,17 +176,17 @@ class _InPlaceSGD:
     \gamma_r g` in place (state: one step :math:`\gamma_r` per row)."""
 
     def __init__(self, step, P):
-        self.gamma = np.asarray(step, dtype=float).reshape(-1, 1)
-        self._t = np.empty((self.gamma.shape[0], P))
+        self.step = np.asarray(step, dtype=float).reshape(-1, 1)
+        self._t = np.empty((self.step.shape[0], P))
 
     def apply(self, theta, grad):
         t = self._t[:theta.shape[0]]
-        np.multiply(grad, -self.gamma, out=t)
+        np.multiply(grad, -self.step, out=t)
         theta += t
 
     def take(self, keep):
         """Keep the rows ``keep`` (a boolean mask over the block's runs)."""
-        self.gamma = self.gamma[keep]
+        self.step = self.step[keep]
 
 
 class _Stack:

@@ -54,8 +54,8 @@ SCROLLER_JS = """() => {
   return document.scrollingElement;
 }"""
 
-READY_JS = """(n) => {
-  if (!window.__courseDeck || !document.querySelector('.jp-Cell')) return false;
+READY_JS = """([n, deck]) => {
+  if ((deck && !window.__courseDeck) || !document.querySelector('.jp-Cell')) return false;
   const views = document.querySelectorAll('.jp-OutputArea-output > .jupyter-widgets');
   if (views.length < n) return false;
   const imgs = [...document.querySelectorAll('.course-app img')];
@@ -114,7 +114,8 @@ def open_part(page, voila, path, fragment=""):
     t0 = time.monotonic()
     page.goto(voila.url(f"/voila/render/{path.relative_to(NOTEBOOK_DIR).as_posix()}") + fragment,
               wait_until="commit", timeout=600_000)
-    page.wait_for_function(READY_JS, arg=n, timeout=600_000, polling=100)
+    deck = path.parent == DECK                 # a deck page also waits for the deck's script
+    page.wait_for_function(READY_JS, arg=[n, deck], timeout=600_000, polling=100)
     return time.monotonic() - t0, n
 
 
