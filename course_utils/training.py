@@ -161,7 +161,7 @@ class _InPlaceAdam:
             np.divide(v, c2, out=t1)                               # h = sqrt(v / c2) + eps
             np.sqrt(t1, out=t1)
             t1 += self.eps
-            np.divide(m, c1, out=t2)                               # step = -step (m / c1) / h
+            np.divide(m, c1, out=t2)                               # dx = -step (m / c1) / h
             t2 *= -self.step[s:e]
             t2 /= t1
             theta[s:e] += t2
