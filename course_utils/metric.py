@@ -81,6 +81,24 @@ class Metric:
             self._chol = np.diag(np.sqrt(self.H)) if self.diagonal else np.linalg.cholesky(self.H)
         return self._chol
 
+    def sphere(self, center, radius=1.0, n=200):
+        r"""``n`` points of the 2-D H-sphere :math:`\{x : \|x - c\|_H = r\}`, shape ``(n, 2)``
+        (an ellipse; a circle for :math:`H = I`).
+
+        With :math:`H = LL^T` (:meth:`cholesky`), :math:`x = c + rL^{-T}u` for :math:`u` on the
+        unit circle, since :math:`\|L^{-T}u\|_H = \|u\|_2`.
+
+        >>> M = Metric([1.0, 4.0])
+        >>> np.round(M.norm(M.sphere([0.0, 0.0], 2.0, n=5)), 12).tolist()
+        [2.0, 2.0, 2.0, 2.0, 2.0]
+        """
+        if self.n != 2:
+            raise ValueError(f"sphere: only for a 2-D metric; this one is {self.n}-D")
+        t = np.linspace(0.0, 2.0 * np.pi, n)
+        circle = np.stack([np.cos(t), np.sin(t)], axis=-1)
+        pts = np.linalg.solve(self.cholesky().T, circle.T).T
+        return np.asarray(center, dtype=float) + radius * pts
+
     def sqrt(self):
         r"""The symmetric square root :math:`H^{1/2}` (a vector when :math:`H` is diagonal)."""
         if self.diagonal:

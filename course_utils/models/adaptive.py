@@ -88,18 +88,13 @@ class VarianceModel:
 
 
 def _affine_pieces(problem):
-    r"""Every summand's gradient as an affine map, :math:`\nabla f_i(x) = x^T H_i - l_i`: ``(H, l)``
-    of shapes ``(m, n, n)`` and ``(m, n)``, read off ``problem.batch_grad`` at ``0`` and the unit
-    vectors. Raises ``ValueError`` if a summand's gradient is not affine (not a quadratic)."""
-    n = problem.n
-    probes = np.vstack([np.zeros(n), np.eye(n), np.random.default_rng(0).standard_normal(n)])
-    G = np.array([problem.batch_grad(probes, [i]) for i in range(problem.m)])   # (m, n + 2, n)
-    l, H = -G[:, 0], G[:, 1:n + 1] - G[:, :1]
-    affine = probes[-1] @ H - l
-    if not np.allclose(affine, G[:, -1], rtol=1e-9, atol=1e-12 * (1 + np.abs(G).max())):
-        raise ValueError(f"batch_sequence: the summands of {type(problem).__name__} must have affine "
-                         "gradients (a quadratic finite sum)")
-    return H, l
+    r"""Every summand's gradient as an affine map, :math:`\nabla f_i(x) = Q_ix - l_i`: ``(Q, l)``
+    of shapes ``(m, n, n)`` and ``(m, n)``, from the finite sum's ``summand_affine()``. Raises
+    ``ValueError`` for a problem that has none (its gradients are not affine)."""
+    if not callable(getattr(problem, "summand_affine", None)):
+        raise ValueError(f"batch_sequence: {type(problem).__name__} must be a quadratic finite sum "
+                         "(its summands' gradients affine, given by summand_affine())")
+    return problem.summand_affine()
 
 
 def batch_sequence(problem, batch_size, seed, iterations, unbiased=True, sampling="reshuffle"):
@@ -111,7 +106,7 @@ def batch_sequence(problem, batch_size, seed, iterations, unbiased=True, samplin
               \qquad s = m/|B_k| \text{ if unbiased, else } 1;
 
     this returns ``(H, l)`` of shapes ``(iterations, n, n)`` and ``(iterations, n)``, computed once
-    (batched) from ``problem.batch_grad``. ``sampling="reshuffle"`` draws the mini-batches of
+    (batched) from ``problem.summand_affine()``. ``sampling="reshuffle"`` draws the mini-batches of
     ``problem.sampler(batch_size, seed=seed)`` (:func:`course_utils.problems.reshuffling_batches`:
     a fresh permutation of the summands every epoch); ``"iid"`` draws each mini-batch
     independently and uniformly (without replacement inside a batch) from

@@ -38,7 +38,7 @@ from ..cache import BoundedCache
 from ..metric import Metric
 from ..objectives import quadratic_model
 
-__all__ = ["DescentRun", "descent_run", "sphere_points", "model_level_set", "step_model_view",
+__all__ = ["DescentRun", "descent_run", "model_level_set", "step_model_view",
            "h_presets", "StepModel", "DescentModel", "ScaledDescentModel"]
 
 
@@ -89,22 +89,6 @@ def descent_run(f, step, x0, iterations, H=None):
                       bool(step > bound))
 
 
-def sphere_points(metric, center, radius=1.0, n=200):
-    r"""``n`` points of the 2-D H-sphere :math:`\{x : \|x - c\|_H = r\}`, shape ``(n, 2)``.
-
-    With :math:`H = LL^T` (:meth:`Metric.cholesky`), :math:`x = c + rL^{-T}u` for the unit circle
-    :math:`u`, since :math:`\|L^{-T}u\|_H = \|u\|_2`.
-
-    >>> P = sphere_points(Metric([1.0, 4.0]), [0.0, 0.0], 2.0, n=5)
-    >>> np.round(Metric([1.0, 4.0]).norm(P), 12).tolist()
-    [2.0, 2.0, 2.0, 2.0, 2.0]
-    """
-    t = np.linspace(0.0, 2.0 * np.pi, n)
-    circle = np.stack([np.cos(t), np.sin(t)], axis=-1)
-    pts = np.linalg.solve(metric.cholesky().T, circle.T).T
-    return np.asarray(center, dtype=float) + radius * pts
-
-
 def model_level_set(run, k, n=200):
     r"""The level set through :math:`x_k` of the model that step k minimizes.
 
@@ -120,7 +104,7 @@ def model_level_set(run, k, n=200):
     r = metric.norm(X[k] - X[k + 1])
     if not r > 0:
         return np.full((n, 2), np.nan)
-    return sphere_points(metric, X[k + 1], r, n)
+    return metric.sphere(X[k + 1], r, n)
 
 
 def step_model_view(f, x_k, step, t, H=None):

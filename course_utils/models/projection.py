@@ -25,7 +25,6 @@ from ..cache import BoundedCache
 from ..metric import Metric
 from ..objectives import LeastSquares
 from ..projection import projection_point
-from .descent import sphere_points
 
 __all__ = ["LinePicture", "LineFrame", "FRACTIONS"]
 
@@ -152,8 +151,8 @@ class LinePicture:
         p, p_h = self.projection(x0), self.projection(x0, M.H)
         runs = {"gd": self.gd(x0, step_fraction), "scaled_gd": self.scaled_gd(x0, M.H, step_fraction),
                 "sgd": self.sgd(x0, step_fraction), "adam": self.adam(x0, adam_step(step))}
-        circle = sphere_points(Metric(None, 2), x0, float(np.linalg.norm(p - x0)), n)
-        ellipses = [sphere_points(M, x0, r, n) for r in M.norm(p_h - x0) * np.array(FRACTIONS)]
+        circle = Metric(None, 2).sphere(x0, float(np.linalg.norm(p - x0)), n)
+        ellipses = [M.sphere(x0, r, n) for r in M.norm(p_h - x0) * np.array(FRACTIONS)]
         ends = {"GD": ("gd", p), "scaled GD": ("scaled_gd", p_h), "SGD": ("sgd", p),
                 "Adam": ("adam", p)}
         dist = {name: float(np.linalg.norm(runs[key][-1] - target))

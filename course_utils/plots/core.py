@@ -102,12 +102,9 @@ def rate_line(rate, steps, start=1.0, ax=None, label=None, **kwargs):
 
 
 def ellipse_points(H, center, radius=1.0, n=200):
-    r"""Points of the H-norm sphere :math:`\{x : \|x - c\|_H = r\}` in 2-D, shape ``(n, 2)``."""
-    L = Metric(H, 2).cholesky()            # ||x||_H = ||L^T x||, so x = L^{-T} u with |u| = r
-    t = np.linspace(0.0, 2.0 * np.pi, n)
-    circle = np.stack([np.cos(t), np.sin(t)], axis=-1)
-    pts = np.linalg.solve(L.T, circle.T).T
-    return np.asarray(center, dtype=float) + radius * pts
+    r"""Points of the H-norm sphere :math:`\{x : \|x - c\|_H = r\}` in 2-D, shape ``(n, 2)``
+    (:meth:`course_utils.metric.Metric.sphere`)."""
+    return Metric(H, 2).sphere(center, radius, n)
 
 
 def ellipse(H, center, radius=1.0, ax=None, n=200, **kwargs):
