@@ -86,19 +86,22 @@ test-latest:
 	MPLCONFIGDIR=$(CURDIR)/$(LATEST)/mplconfig $(LATEST)/bin/python -m pytest
 
 ## make lecture: the lecture deck (notebooks/lecture: the lecture in slide order, projector scale)
-## in Voila; open the printed address. Every page, deck and lessons, is executed ahead (a
-## pre-heated kernel), so it opens at once. make lecture NB=01-scale-the-gradient.ipynb: one lesson.
+## in Voila; open the full address it prints (with its token). Every page, deck and lessons, is
+## executed ahead (a pre-heated kernel), so it opens at once; a page's kernel ends when the page is
+## left, and every kernel ends with the server (Ctrl-C, or make stopped). Local only (127.0.0.1,
+## Host checked); a room: make lecture LECTURE_IP=0.0.0.0 (docs/serving.md). The launcher is
+## tools/serve_lecture.py. make lecture NB=01-scale-the-gradient.ipynb: one lesson.
 LECTURE_PORT ?= 8866
+LECTURE_IP ?= 127.0.0.1
+LECTURE_ROOT ?= notebooks
 LECTURE_FLAGS = --preheat_kernel=True --pool_size=1
+SERVE_LECTURE = exec $(BIN)/python tools/serve_lecture.py --ip=$(LECTURE_IP) --port=$(LECTURE_PORT)
 lecture: $(STAMP)
 ifeq ($(NB),)
-	@echo "The lecture starts at http://localhost:$(LECTURE_PORT)/voila/render/lecture/00-start-the-lecture.ipynb"
 	@echo "(every page is executed ahead: start this a minute before the lecture)"
-	COURSE_STYLE=lecture $(BIN)/voila --show_tracebacks=True --port=$(LECTURE_PORT) --no-browser \
-	  $(LECTURE_FLAGS) notebooks
+	$(SERVE_LECTURE) --open=lecture/00-start-the-lecture.ipynb $(LECTURE_ROOT) -- $(LECTURE_FLAGS)
 else
-	COURSE_STYLE=lecture $(BIN)/voila --show_tracebacks=True --port=$(LECTURE_PORT) $(LECTURE_FLAGS) \
-	  notebooks/$(NB)
+	$(SERVE_LECTURE) $(LECTURE_ROOT)/$(NB) -- $(LECTURE_FLAGS)
 endif
 
 ## make notebooks: re-execute every notebook in a fresh kernel and store the outputs, then

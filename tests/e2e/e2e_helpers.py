@@ -260,6 +260,64 @@ def start_voila(notebook_dir: Path, tmp: Path, log: Path, style="lecture", timeo
     return _spawn("voila", cmd, env, notebook_dir, log, f"http://127.0.0.1:{port}", token, "/")
 
 
+def start_lecture_server(root: Path, tmp: Path, log: Path, open_page=None, voila_args=None):
+    """``make lecture``'s server: tools/serve_lecture.py (token, 127.0.0.1 with the Host checked,
+    no tracebacks shown, kernels shut down when their page is left) serving ``root``, with
+    ``voila_args`` (default: make lecture's LECTURE_FLAGS, every page pre-heated)."""
+    env = jupyter_env(tmp)            # serve_lecture sets COURSE_STYLE=lecture itself
+    port, token = free_port(), secrets.token_hex(16)
+    voila_args = ["--preheat_kernel=True", "--pool_size=1"] if voila_args is None else voila_args
+    cmd = [sys.executable, str(ROOT / "tools" / "serve_lecture.py"), f"--port={port}",
+           f"--token={token}", str(root)]
+    if open_page:
+        cmd.insert(-1, f"--open={open_page}")
+    cmd += ["--", f"--NotebookClient.timeout={600}", f"--NotebookClient.startup_timeout={600}",
+            *voila_args]
+    return _spawn("lecture", cmd, env, ROOT, log, f"http://127.0.0.1:{port}", token, "/")
+
+
+def kernel_pids(server):
+    """The process ids of the server's kernels (its ipykernel child processes)."""
+    import psutil
+
+    try:
+        children = psutil.Process(server.proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    pids = []
+    for c in children:
+        try:
+            if "ipykernel" in " ".join(c.cmdline()):
+                pids.append(c.pid)
+        except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+            pass
+    return pids
+
+
+def wait_in_page(page, server, js, arg=None, timeout=600, slice_ms=5_000):
+    """``page.wait_for_function(js, arg)`` with ``timeout`` (seconds) as a ceiling for a hang, but
+    failing at once (within ``slice_ms``) when the server has died or its log shows a dead kernel."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            page.wait_for_function(js, arg=arg, timeout=slice_ms, polling=100)
+            return
+        except Exception as exc:  # playwright's TimeoutError
+            if "Timeout" not in type(exc).__name__ and "Timeout" not in str(exc):
+                raise
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"{server.name} exited with {server.proc.returncode} while the page "
+                               f"loaded:\n{server.log_tail()}")
+        dead = [line for line in server.log_tail(200).splitlines()
+                if "KernelRestarter: restart failed" in line or "Kernel died" in line
+                or "Kernel didn't respond" in line]
+        if dead:
+            raise RuntimeError("a kernel died while the page loaded:\n" + "\n".join(dead[-5:]))
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the page was not ready within {timeout} s (a hang?):\n"
+                               f"{server.log_tail()}")
+
+
 # --------------------------------------------------------------------------------------------
 # browser
 # --------------------------------------------------------------------------------------------
