@@ -120,3 +120,56 @@ def nonnegative_int(value, name):
     if not isinstance(value, numbers.Integral) or value < 0:
         raise ValueError(f"{name} must be an integer >= 0; got {value!r}")
     return int(value)
+
+
+def available_memory():
+    """Bytes of memory available to a new allocation now: ``MemAvailable`` of /proc/meminfo
+    (Linux: free memory plus what the kernel can reclaim), else the free physical pages, else
+    8 GiB where the system tells nothing."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import os
+
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return 8 * 2**30
+
+
+#: the share of the available memory one array (or one call's arrays) may take
+MEMORY_SHARE = 0.5
+
+
+def check_memory(nbytes, name, value, what, *, hint=""):
+    """Raise a ValueError naming ``name`` when ``nbytes`` (what ``what`` would take) exceeds
+    :data:`MEMORY_SHARE` of :func:`available_memory`, before anything is allocated."""
+    budget = MEMORY_SHARE * available_memory()
+    if nbytes > budget:
+        raise ValueError(
+            f"{name}={value!r} is too many: {what} would take {nbytes / 2**30:.3g} GiB, more than "
+            f"{MEMORY_SHARE:.0%} of the memory available now ({budget / MEMORY_SHARE / 2**30:.3g} GiB)"
+            + (f". {hint}" if hint else ""))
+    return nbytes
+
+
+def size(value, name, *, minimum=1):
+    """An integer count >= ``minimum`` (not a bool, not a float): sizes, chunks, iterations."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= {minimum}; got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    return int(value)
+
+
+def seed(value, name="seed"):
+    """A seed for ``np.random.default_rng``: an integer >= 0 (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= 0; got {type(value).__name__} {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be an integer >= 0; got {value!r}")
+    return int(value)

@@ -35,7 +35,6 @@ This module imports neither matplotlib nor ipywidgets.
 from __future__ import annotations
 
 import inspect
-import os
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
@@ -100,7 +99,11 @@ def _optimizer(name, step, init, advance, needs_hessian=False):
         else:
             raise ValueError(f"{name} was built with step=None: give the step size at every call, "
                              f"update(g, state, x, step=...)")
-        g = np.asarray(g, dtype=float)
+        g = _checks.as_array(g, "g")              # finite numbers
+        ref = getattr(state, "h", None)
+        if ref is not None and g.shape != np.shape(ref):
+            raise ValueError(f"g has shape {g.shape}, but the state was made by init(x0) for x0 of shape "
+                             f"{np.shape(ref)}: give one gradient entry per coordinate of x")
         if np.ndim(gamma) and not _fits(np.shape(gamma), g.shape):
             raise ValueError(f"step of shape {np.shape(gamma)} does not broadcast against the gradient "
                              f"of shape {g.shape}; one step per run of a batch (R, n) is an (R, 1) array")
@@ -808,14 +811,6 @@ def take_runs(state, rows):
 # ---------------------------------------------------------------------------------------------
 # The driver loop
 # ---------------------------------------------------------------------------------------------
-def _memory_budget():
-    """Half of the physical memory in bytes (8 GiB where the OS does not tell)."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
-    except (AttributeError, ValueError, OSError):
-        return 8 * 2**30
-
-
 def run(optimizer, grad, x0, steps, *, hessian=None, blowup=1e8, callback=None,
         return_states=False):
     r"""Run ``optimizer`` from ``x0`` for ``steps`` updates; return the iterates.
@@ -835,7 +830,8 @@ def run(optimizer, grad, x0, steps, *, hessian=None, blowup=1e8, callback=None,
         (e.g. :meth:`LeastSquares.sampler`).
     x0 : (n,) array, or (R, n) for R independent runs advanced together
     steps : int >= 0
-        The iterates must fit in half of the machine's memory (else a ValueError before allocating).
+        The iterates (and the states, with ``return_states``) must fit in half of the memory
+        available now (else a ValueError before allocating; :func:`course_utils._checks.check_memory`).
     hessian : callable or matrix, optional; only for optimizers that need it (:func:`newton`)
     blowup : float
         A run whose iterate is non-finite or has norm above ``blowup * (1 + ||x0||)`` is
@@ -861,14 +857,23 @@ def run(optimizer, grad, x0, steps, *, hessian=None, blowup=1e8, callback=None,
     if not callable(grad):
         raise ValueError("grad must be a callable grad(x) -> gradient")
     x = _checks.as_array(x0, "x0", min_ndim=1).copy()
+    if x.shape[-1] == 0:
+        raise ValueError(f"x0 must have at least one coordinate; got shape {x.shape}")
     steps = _checks.nonnegative_int(steps, "steps")
-    need = (steps + 1) * x.size * x.itemsize * (2 if return_states else 1)
-    budget = _memory_budget()
-    if need > budget:
-        raise ValueError(
-            f"steps={steps} is too many: the iterates would take {need / 2**30:.3g} GiB "
-            f"((steps + 1) x {x.size} floats), more than half of this machine's memory "
-            f"({2 * budget / 2**30:.3g} GiB). Use at most steps={budget // (x.size * x.itemsize) - 1}")
+
+    def fits(per_step, what):
+        _checks.check_memory((steps + 1) * per_step, "steps", steps, f"{what} ((steps + 1) x {per_step} bytes)",
+                             hint="Use at most steps="
+                             f"{max(int(_checks.MEMORY_SHARE * _checks.available_memory() // per_step) - 1, 0)}")
+
+    fits(x.nbytes, "the iterates")
+    if return_states:                # every state is stored: count its arrays too (BFGS: n x n each)
+        matrix = x.size * x.shape[-1] * x.itemsize if optimizer.name == "BFGS" else 0   # H: (..., n, n)
+        fits(x.nbytes + matrix, "the iterates and states")
+    state = optimizer.init(x)
+    if return_states:
+        fits(x.nbytes + sum(np.asarray(v).nbytes for v in state if isinstance(v, np.ndarray)),
+             "the iterates and states")
     blowup = _checks.positive(blowup, "blowup")
     hess = None
     if optimizer.needs_hessian:
@@ -877,7 +882,6 @@ def run(optimizer, grad, x0, steps, *, hessian=None, blowup=1e8, callback=None,
     out = np.full((steps + 1,) + x.shape, np.nan)
     out[0] = x
     x0_parked = x.copy()
-    state = optimizer.init(x)
     states = [state] if return_states else None
     alive = np.ones(x.shape[:-1], dtype=bool)
     with np.errstate(all="ignore"):
@@ -885,6 +889,10 @@ def run(optimizer, grad, x0, steps, *, hessian=None, blowup=1e8, callback=None,
             g = np.asarray(grad(x), dtype=float)
             if g.shape != x.shape:
                 raise ValueError(f"grad(x) returned shape {g.shape}; expected {x.shape}")
+            finite = np.isfinite(g).all(axis=-1)
+            if not finite.all():                 # a non-finite gradient: that run diverged
+                alive &= finite
+                g = np.where(finite[..., None], g, 0.0)
             if hess is not None:
                 dx, state = optimizer.update(g, state, x, hessian=hess)
             else:

@@ -13,7 +13,6 @@ dividing by zero fails here.
 from __future__ import annotations
 
 import re
-import time
 import warnings
 
 import numpy as np
@@ -112,10 +111,8 @@ def test_bad_input_is_a_clear_error(case):
 
 
 def test_too_many_steps_fail_before_allocating():
-    t0 = time.perf_counter()
     msg = raises_clearly(lambda: opt.run(opt.gd(0.1), F.grad, [1.0, 1.0], steps=10**12),
                          ValueError, "steps", "too many")
-    assert time.perf_counter() - t0 < 1.0          # no 16 TB array was attempted
     assert "1.49e+04 GiB" in msg            # (10**12 + 1) x 2 floats x 8 bytes = 14901 GiB
 
 
