@@ -90,7 +90,12 @@ def as_metric(H, name="H", n=None):
 
 def positive(value, name):
     """A positive finite scalar (or array of them, e.g. one step size per run)."""
-    arr = np.asarray(value, dtype=float)
+    if isinstance(value, (str, bytes, bool)):
+        raise TypeError(f"{name} must be a positive finite number; got {type(value).__name__} {value!r}")
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a positive finite number; got {type(value).__name__}") from exc
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
         raise ValueError(f"{name} must be a positive finite number; got {value!r}")
     return float(arr) if arr.ndim == 0 else arr
@@ -98,7 +103,7 @@ def positive(value, name):
 
 def nonnegative(value, name):
     """A finite scalar >= 0."""
-    if not isinstance(value, numbers.Real) or not np.isfinite(value) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value < 0:
         raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
     return float(value)
 
@@ -111,13 +116,13 @@ def decay(value, name):
 
 
 def positive_int(value, name):
-    if not isinstance(value, numbers.Integral) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{name} must be a positive integer; got {value!r}")
     return int(value)
 
 
 def nonnegative_int(value, name):
-    if not isinstance(value, numbers.Integral) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
         raise ValueError(f"{name} must be an integer >= 0; got {value!r}")
     return int(value)
 

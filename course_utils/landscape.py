@@ -34,6 +34,11 @@ __all__ = ["random_direction", "filter_normalize", "directions", "loss_grid", "l
            "flat_radius", "gauss_newton_top", "sharpness_summary"]
 
 
+#: the most network evaluations (grid points x data points) :func:`loss_grid` takes on: about
+#: 3e5 evaluations a second on a 2-core laptop, so minutes; the landscape app needs 51^2 x 400 = 1e6
+MAX_GRID_WORK = 1e8
+
+
 def random_direction(size, rng):
     """A Gaussian direction of unit Euclidean norm, shape ``(size,)``."""
     if not isinstance(rng, np.random.Generator):
@@ -62,7 +67,7 @@ def directions(theta, seed=0, kind="plain", spec=None):
     draws, filter-normalized to ``theta``.
     """
     spec = spec or nets.default_spec()
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_checks.seed(seed))
     d1, d2 = random_direction(spec.size, rng), random_direction(spec.size, rng)
     if kind == "plain":
         return d1, d2
@@ -78,9 +83,16 @@ def loss_grid(theta, d1, d2, X, y, alphas, betas, spec=None, chunk=128):
     Grid points go through the network ``chunk`` at a time as the batch axis of one forward pass.
     """
     spec = spec or nets.default_spec()
+    chunk = _checks.size(chunk, "chunk")
     theta = spec.check_theta(theta)
     d1, d2 = spec.check_theta(d1, "d1"), spec.check_theta(d2, "d2")
-    A, B = np.meshgrid(_checks.as_vector(alphas, "alphas"), _checks.as_vector(betas, "betas"))
+    alphas, betas = _checks.as_vector(alphas, "alphas"), _checks.as_vector(betas, "betas")
+    n_data = np.shape(X)[-2] if np.ndim(X) >= 2 else 1
+    if alphas.size * betas.size * n_data > MAX_GRID_WORK:
+        raise ValueError(f"alphas x betas has {alphas.size} x {betas.size} grid points; times {n_data} data "
+                         f"points that is {alphas.size * betas.size * n_data:.3g} network evaluations, more than "
+                         f"{MAX_GRID_WORK:.0e} (many minutes of computing): use fewer grid points")
+    A, B = np.meshgrid(alphas, betas)
     coef = np.stack([A.ravel(), B.ravel()], axis=-1)                   # (G, 2)
     D = np.stack([d1, d2])                                              # (2, P)
     out = np.empty(coef.shape[0])
@@ -108,6 +120,8 @@ def flat_radius(theta, dirs, X, y, t_max=1.0, n_scan=28, n_bisect=20, spec=None)
     ``||d_k||``; the minimum over ±d_k is taken.
     """
     spec = spec or nets.default_spec()
+    t_max = _checks.positive(t_max, "t_max")
+    n_scan, n_bisect = _checks.size(n_scan, "n_scan", minimum=2), _checks.nonnegative_int(n_bisect, "n_bisect")
     theta = spec.check_theta(theta)
     if spec.loss(theta, X, y) != 0.0:
         raise ValueError("flat_radius starts from a point of exactly zero loss; this theta has loss "

@@ -94,6 +94,8 @@ class Metric:
         """
         if self.n != 2:
             raise ValueError(f"sphere: only for a 2-D metric; this one is {self.n}-D")
+        n = _checks.size(n, "n", minimum=2)
+        _checks.check_memory(n * 6 * 8, "n", n, f"{n} points of the sphere")
         t = np.linspace(0.0, 2.0 * np.pi, n)
         circle = np.stack([np.cos(t), np.sin(t)], axis=-1)
         pts = np.linalg.solve(self.cholesky().T, circle.T).T

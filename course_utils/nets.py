@@ -226,6 +226,7 @@ class NetSpec:
 
         Rows are processed ``chunk`` at a time (bounded memory for large landscape grids).
         """
+        chunk = _checks.size(chunk, "chunk")
         theta, X, single = self._batch(theta, X)
         y = _checks.as_vector(y, "y", X.shape[-2])
         Xa = self.augment(X)
@@ -283,10 +284,13 @@ class NetSpec:
         the Lipschitz constant of :math:`x \mapsto m(x;\theta)` there (at relu kinks the derivative
         0 is used, as in :meth:`loss_and_grad`). Points go through ``chunk`` at a time.
         """
+        chunk = _checks.size(chunk, "chunk")
         theta, X, single = self._batch(theta, X)
         if X.ndim != 2:
             raise ValueError(f"X must have shape (N, {self.widths[0]}); got {X.shape}")
         blocks = self.blocks(theta)
+        _checks.check_memory(theta.shape[0] * X.shape[0] * self.widths[0] * 8, "X", f"{X.shape[0]} points",
+                             f"the input gradients of {theta.shape[0]} networks")
         out = np.empty((theta.shape[0], X.shape[0], self.widths[0]))
         for s in range(0, X.shape[0], chunk):
             m, hs, acts = self._forward(blocks, self.augment(X[s:s + chunk]), keep=True)

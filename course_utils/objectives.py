@@ -22,7 +22,8 @@ import numpy as np
 from . import _checks
 from .metric import Metric
 
-__all__ = ["Quadratic", "quadratic_model", "FiniteSum", "LeastSquares", "reshuffling_batches"]
+__all__ = ["Quadratic", "quadratic_model", "FiniteSum", "LeastSquares", "reshuffling_batches",
+           "reshuffled_batch_indices"]
 
 
 class Quadratic:
@@ -197,7 +198,30 @@ def reshuffling_batches(m, batch_size, seed):
     batch_size = _checks.positive_int(batch_size, "batch_size")
     if batch_size > m:
         raise ValueError(f"batch_size must be at most m = {m}; got {batch_size}")
-    return _reshuffled(np.random.default_rng(seed), m, batch_size)
+    return _reshuffled(np.random.default_rng(_checks.seed(seed)), m, batch_size)
+
+
+def reshuffled_batch_indices(m, batch_size, seed, count):
+    """The first ``count`` batches of :func:`reshuffling_batches` ``(m, batch_size, seed)`` as one
+    ``(count, batch_size)`` integer array, drawn at once (one permutation per epoch, all epochs in
+    one call; the same numbers as the stream), after checking that it fits in memory.
+
+    >>> batches = reshuffling_batches(5, 2, seed=0)
+    >>> stream = np.array([next(batches) for _ in range(7)])
+    >>> bool(np.array_equal(reshuffled_batch_indices(5, 2, 0, 7), stream))
+    True
+    """
+    m = _checks.positive_int(m, "m")
+    batch_size = _checks.positive_int(batch_size, "batch_size")
+    count = _checks.positive_int(count, "count")
+    if batch_size > m:
+        raise ValueError(f"batch_size must be at most m = {m}; got {batch_size}")
+    per_epoch = m // batch_size
+    epochs = -(-count // per_epoch)
+    _checks.check_memory(2 * epochs * m * 8, "count", count, f"{epochs} permutations of {m} indices")
+    perms = np.random.default_rng(_checks.seed(seed)).permuted(
+        np.broadcast_to(np.arange(m), (epochs, m)), axis=1)       # row k: epoch k's permutation
+    return perms[:, :per_epoch * batch_size].reshape(epochs * per_epoch, batch_size)[:count]
 
 
 def _reshuffled(rng, m, batch_size):
@@ -313,6 +337,8 @@ class LeastSquares(FiniteSum):
     def __init__(self, A, b):
         self.A = _checks.as_array(A, "A", ndim=2)
         self.m, self.n = self.A.shape
+        if self.m == 0 or self.n == 0:
+            raise ValueError(f"A must have at least one row and one column; got shape {self.A.shape}")
         self.b = _checks.as_vector(b, "b", self.m)
 
     def __repr__(self):

@@ -127,7 +127,8 @@ def lines_problem(m=6, seed=0, noise=0.5, scale=(1.0, 1.0)):
         raise ValueError(f"m must be at least 2 (two lines meet in a point); got {m}")
     noise = _checks.nonnegative(noise, "noise")
     scale = _checks.as_vector(scale, "scale", 2)
-    rng = np.random.default_rng(seed)
+    _checks.check_memory(m * 10 * 8, "m", m, f"{m} lines")
+    rng = np.random.default_rng(_checks.seed(seed))
     theta = np.pi * (np.arange(m) + 0.5) / m + rng.uniform(-0.3, 0.3, m) * np.pi / m
     length = rng.uniform(0.8, 1.2, m)
     A = (length[:, None] * np.stack([np.cos(theta), np.sin(theta)], axis=-1)) * scale
@@ -152,7 +153,8 @@ def ellipses_problem(m=6, seed=0, spread=1.0, condition=4.0):
     m = _checks.positive_int(m, "m")
     spread = _checks.nonnegative(spread, "spread")
     condition = _checks.positive(condition, "condition")
-    rng = np.random.default_rng(seed)
+    _checks.check_memory(m * 16 * 8, "m", m, f"{m} summands")
+    rng = np.random.default_rng(_checks.seed(seed))
     centers = np.array([1.0, 0.5]) + spread * rng.standard_normal((m, 2))
     phi = rng.uniform(0.0, np.pi, m)
     c, s = np.cos(phi), np.sin(phi)
@@ -190,9 +192,11 @@ def noisy_gradient_stream(mean, std, steps, seed=0, runs=None):
     if np.any(std < 0):
         raise ValueError(f"std must be >= 0 in every coordinate; got {std.tolist()}")
     steps = _checks.positive_int(steps, "steps")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_checks.seed(seed))
     shape = (steps, mean.shape[0]) if runs is None else \
         (_checks.positive_int(runs, "runs"), steps, mean.shape[0])
+    _checks.check_memory(2 * 8 * int(np.prod(shape, dtype=float)), "steps", steps,
+                         f"a stream of shape {shape}")
     return mean + std * rng.standard_normal(shape)
 
 
@@ -215,7 +219,7 @@ def noisy_oracle(grad, std, seed=0):
     std = np.asarray(std, dtype=float)
     if std.ndim > 1 or not np.all(np.isfinite(std)) or np.any(std < 0):
         raise ValueError(f"std must be a number or a vector of finite numbers >= 0; got {std!r}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_checks.seed(seed))
 
     def g(x):
         base = np.asarray(grad(x), dtype=float)

@@ -301,6 +301,8 @@ def train(configs, X, y, *, seed=0, batch_size=20, max_epochs=5000, theta0=None,
     if not configs:
         raise ValueError("configs is empty: give at least one RunConfig(sigma, algorithm, step)")
     X = _checks.as_array(X, "X", ndim=2)
+    if X.shape[0] == 0:
+        raise ValueError("X has 0 data points: training needs at least one (X of shape (N, 2), N >= 1)")
     y = _checks.as_vector(y, "y", X.shape[0])
     if not np.all(np.abs(y) == 1):
         raise ValueError("y must hold labels -1 and +1")

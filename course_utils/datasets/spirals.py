@@ -28,11 +28,13 @@ def two_spirals(n=100, turns=1.5, noise=0.0, seed=0):
     -------
     X : (n, 2) float array, y : (n,) array of -1.0 / +1.0 (classes alternate: +1, -1, +1, ...)
     """
-    n = _checks.positive_int(n, "n")
+    n = _checks.size(n, "n")
     if n % 2:
         raise ValueError(f"n must be even (n/2 points per spiral); got {n}")
     turns = _checks.positive(turns, "turns")
     noise = _checks.nonnegative(noise, "noise")
+    seed = _checks.seed(seed)
+    _checks.check_memory(n * 8 * 8, "n", n, f"{n} points (X, y and their temporaries)")
     t = np.arange(1, n // 2 + 1) / (n // 2)
     phi = 2.0 * np.pi * turns * t
     arm = np.stack([t * np.cos(phi), t * np.sin(phi)], axis=-1)

@@ -107,6 +107,11 @@ def make_wilson(n_train=40, n_test=400, p=0.7, seed=0):
     n_test = _checks.positive_int(n_test, "n_test")
     if not (isinstance(p, (int, float)) and 0.5 < p < 1.0):
         raise ValueError(f"p = P(y = +1) must lie in (1/2, 1); got {p!r}")
+    seed = _checks.seed(seed)
+    d = 3 + BLOCK * (n_train + n_test)
+    _checks.check_memory((n_train + n_test) * d * 8, "n_train", n_train,
+                         f"the features of n_train + n_test = {n_train + n_test} examples in R^{d}",
+                         hint="Every example adds 5 dimensions: use a few hundred examples")
     rng = np.random.default_rng(seed)
     for _ in range(1000):
         y_train = np.where(rng.random(n_train) < p, 1.0, -1.0)
@@ -115,7 +120,6 @@ def make_wilson(n_train=40, n_test=400, p=0.7, seed=0):
     else:  # pragma: no cover - needs an absurd p close to 1/2 and tiny n_train
         raise ValueError("could not draw a positive majority; raise p or n_train")
     y_test = np.where(rng.random(n_test) < p, 1.0, -1.0)
-    d = 3 + BLOCK * (n_train + n_test)
     return WilsonData(features(y_train, 0, d), y_train, features(y_test, n_train, d), y_test)
 
 

@@ -202,8 +202,14 @@ def digits_verdict(answer, exact, digits=3, close_units=0.9):
     >>> digits_verdict(3.14, math.pi), digits_verdict(3.15, math.pi), digits_verdict(3.17, math.pi)
     (True, 'close', False)
     """
+    import numbers
+
     import numpy as np
 
+    if isinstance(digits, bool) or not isinstance(digits, numbers.Integral) or not 1 <= digits <= 17:
+        raise ValueError(f"digits must be an integer from 1 to 17 (significant digits); got {digits!r}")
+    if isinstance(close_units, bool) or not isinstance(close_units, numbers.Real) or not close_units >= 0.5:
+        raise ValueError(f"close_units must be a number >= 0.5 (units of the last digit); got {close_units!r}")
     try:
         a = np.asarray(answer, dtype=float)
     except (TypeError, ValueError):

@@ -20,7 +20,8 @@ import numpy as np
 from .. import _checks
 from .. import optimizers as opt
 from ..cache import BoundedCache
-from ..problems import ellipses_problem, noisy_gradient_stream, reshuffling_batches
+from ..objectives import reshuffled_batch_indices
+from ..problems import ellipses_problem, noisy_gradient_stream
 
 __all__ = ["ema", "VarianceModel", "batch_sequence", "run_on_batches", "FilteredRunsModel"]
 
@@ -126,12 +127,14 @@ def batch_sequence(problem, batch_size, seed, iterations, unbiased=True, samplin
     if batch_size > problem.m:
         raise ValueError(f"batch_size must be at most m = {problem.m}; got {batch_size}")
     per_H, per_l = _affine_pieces(problem)
+    seed, n = _checks.seed(seed), per_l.shape[-1]
+    _checks.check_memory(8 * iterations * max(batch_size * (n * n + n + 1) + n * n + n, problem.m),
+                         "iterations", iterations, f"{iterations} mini-batch gradients")
     if sampling == "iid":
         rng = np.random.default_rng(seed)
         idx = np.argsort(rng.random((iterations, problem.m)), axis=1)[:, :batch_size]
     else:
-        batches = reshuffling_batches(problem.m, batch_size, seed)
-        idx = np.array([next(batches) for _ in range(iterations)])     # (iterations, batch_size)
+        idx = reshuffled_batch_indices(problem.m, batch_size, seed, iterations)   # (iterations, batch_size)
     scale = problem.m / batch_size if unbiased else 1.0
     return scale * per_H[idx].sum(axis=1), scale * per_l[idx].sum(axis=1)
 

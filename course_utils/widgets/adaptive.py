@@ -76,6 +76,8 @@ def variance_estimate_app(mean=(1.0, 0.0), std=(0.3, 2.0), steps=200, seed=0, b_
     >>> float(app.artists["corrected_1"].get_ydata()[0]) == float(app.model.g[0, 0] ** 2)
     True
     """
+    if isinstance(b_v, bool) or not isinstance(b_v, (int, float)) or not 0.5 <= b_v <= 0.995:
+        raise ValueError(f"b_v must lie on the slider, in [0.5, 0.995]; got {b_v!r}")
     model = VarianceModel(mean, std, steps, seed)
     live, artists = variance_view(model, b_v, figsize, dpi)
     controls = {"b_v": slider(b_v, 0.5, 0.995, 0.005, description="$b_v$")}

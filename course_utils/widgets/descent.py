@@ -266,8 +266,13 @@ def gd_explorer(f, step=1.0, x0=(-4.0, 1.5), iterations=200, H=None, step_max=2.
     if not 0.02 <= step <= step_max:
         raise ValueError(f"step must lie on the slider, in [0.02, step_max = {step_max:g}]; "
                          f"got {step!r}")
-    model = DescentModel(f, iterations, H=H)
+    iterations = _checks.size(iterations, "iterations")
+    _checks.check_memory(iterations * 8 * 8, "iterations", iterations, "the runs the app keeps")
     x0 = _checks.as_vector(x0, "x0", f.n)
+    if not (xlim[0] <= x0[0] <= xlim[1] and ylim[0] <= x0[1] <= ylim[1]):
+        raise ValueError(f"x0 must lie on the sliders, in [{xlim[0]:g}, {xlim[1]:g}] x [{ylim[0]:g}, "
+                         f"{ylim[1]:g}] (xlim x ylim); got {tuple(x0.tolist())}")
+    model = DescentModel(f, iterations, H=H)
     live = BlitFigure(figsize=figsize, dpi=dpi, ncols=2, width_ratios=[1.3, 1])
     art = _iterates_panel(live.axes[0], f, x0, model.H, xlim, ylim, levels, grid)
     art.update(_gap_panel(live.axes[1], model.iterations))

@@ -135,6 +135,10 @@ def _sigma_update(model, live, artists, controls):
     return update
 
 
+#: the largest decision grid ``n`` of :func:`sigma_app` (points a side; a projector shows no more)
+MAX_GRID = 1001
+
+
 def sigma_app(seed=0, sigma=10.0, algorithm="sgd", lim=1.15, n=161, step=None):
     """σ slider + algorithm selector over the runs of the σ experiment; an Adam step control.
 
@@ -153,6 +157,9 @@ def sigma_app(seed=0, sigma=10.0, algorithm="sgd", lim=1.15, n=161, step=None):
     if algorithm not in _NAMES:
         raise ValueError(f"algorithm must be 'sgd' or 'adam'; got {algorithm!r}")
     step = _adam_step(step)
+    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= MAX_GRID:
+        raise ValueError(f"n (the decision grid has n x n points) must be an integer from 2 to "
+                         f"{MAX_GRID}: a projector shows no more; got {n!r}")
     model = SigmaRuns(seed, lim, n)
     live, artists = _sigma_view(model, sigma, algorithm, step)
     controls = _sigma_controls(sigma, algorithm, step)
