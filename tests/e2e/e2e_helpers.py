@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -316,6 +317,82 @@ def wait_in_page(page, server, js, arg=None, timeout=600, slice_ms=5_000):
         if time.monotonic() > deadline:
             raise TimeoutError(f"the page was not ready within {timeout} s (a hang?):\n"
                                f"{server.log_tail()}")
+
+
+# Voila pages ---------------------------------------------------------------------------------
+
+#: a Voila page is ready when every stored widget view is drawn with its figure loaded (and, on a
+#: deck page, the deck's script ran)
+PAGE_READY_JS = """([n, deck]) => {
+  if ((deck && !window.__courseDeck) || !document.querySelector('.jp-Cell')) return false;
+  const views = document.querySelectorAll('.jp-OutputArea-output > .jupyter-widgets');
+  if (views.length < n) return false;
+  const imgs = [...document.querySelectorAll('.course-app img')];
+  return imgs.length >= n && imgs.every(i => i.complete && i.naturalWidth > 0);
+}"""
+
+def open_page(page, server, path, fragment="", ceiling=900):
+    """Open the notebook ``path`` (under NOTEBOOK_DIR) in Voila; wait until it is ready (a ceiling
+    for a hang; a dead server fails at once). Returns ``(seconds to ready, number of apps)``."""
+    n = stored_widget_displays(load_notebook(path))
+    t0 = time.monotonic()
+    page.goto(server.url(f"/voila/render/{Path(path).relative_to(NOTEBOOK_DIR).as_posix()}") + fragment,
+              wait_until="commit", timeout=ceiling * 1000)
+    deck = Path(path).parent.name == "lecture"       # a deck page also waits for the deck's script
+    wait_in_page(page, server, PAGE_READY_JS, [n, deck], timeout=ceiling)
+    return time.monotonic() - t0, n
+
+
+def wait_until(condition, server, ceiling, what):
+    """Poll ``condition()`` every second up to ``ceiling`` seconds (a hang). Returns whether it
+    came true; raises at once when the server died."""
+    deadline = time.monotonic() + ceiling
+    while not condition():
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"the server exited while waiting for {what}:\n{server.log_tail()}")
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(1)
+    return True
+
+
+def _filled(server, pages, times):
+    found = re.findall(r"Kernel pool of (\S+\.ipynb) is filled", server.log.read_text())
+    return all(found.count(p) >= times for p in pages)
+
+
+def visit_every_page(browser, server, paths, viewport, ceiling=900):
+    """Open every page of a pre-heated Voila server (``start_lecture_server``) one after the
+    other, and leave each (``about:blank``: Voila's page then asks for its kernel's shutdown).
+
+    Returns a dict: ``kernels_before`` (after every pool filled), ``kernels_after`` (after every
+    pool refilled and the visited kernels' shutdowns, or ``ceiling``/120 s), ``ready_s`` per page,
+    ``refused_shutdowns`` (403 answers to the shutdown), ``still_running`` (kernels that served a
+    page and were never shut down)."""
+    pages = [Path(p).relative_to(NOTEBOOK_DIR).as_posix() for p in paths]
+    if not wait_until(lambda: _filled(server, pages, 1), server, ceiling, "every page's pool"):
+        raise TimeoutError(f"not every page's pool filled within {ceiling} s:\n{server.log_tail()}")
+    wait_until(lambda: len(kernel_pids(server)) >= len(pages), server, 120, "one kernel per page")
+    out = {"pages": len(pages), "kernels_before": len(kernel_pids(server)), "ready_s": {}}
+    page = browser.new_page()
+    try:
+        page.set_viewport_size(viewport)
+        for path in paths:
+            ready, _ = open_page(page, server, path, ceiling=ceiling)
+            out["ready_s"][Path(path).stem] = round(ready, 2)
+            page.goto("about:blank")                    # leave the page: its kernel must end
+    finally:
+        page.close()
+    log = lambda: server.log.read_text()  # noqa: E731
+    wait_until(lambda: _filled(server, pages, 2), server, ceiling, "every pool refilled")
+    used = lambda: set(re.findall(r"Using pre-heated kernel: (\S+) for", log()))  # noqa: E731
+    ended = lambda: set(re.findall(r"Kernel shutdown: (\S+)", log()))  # noqa: E731
+    wait_until(lambda: used() <= ended(), server, 120, "the visited pages' kernels to end")
+    wait_until(lambda: len(kernel_pids(server)) <= out["kernels_before"], server, 60, "their processes to exit")
+    out["kernels_after"] = len(kernel_pids(server))
+    out["refused_shutdowns"] = log().count("403 POST /voila/api/shutdown")
+    out["still_running"] = sorted(used() - ended())
+    return out
 
 
 # --------------------------------------------------------------------------------------------

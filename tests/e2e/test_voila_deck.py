@@ -18,13 +18,10 @@ when the server or a kernel died.
 from __future__ import annotations
 
 import json
-import re
-import time
 
 import pytest
 
-from e2e_helpers import (NOTEBOOK_DIR, kernel_pids, load_notebook, notebooks, start_lecture_server,
-                         stored_widget_displays, wait_in_page)
+from e2e_helpers import NOTEBOOK_DIR, notebooks, open_page, start_lecture_server, visit_every_page
 
 pytestmark = pytest.mark.e2e
 
@@ -45,14 +42,6 @@ SCROLLER_JS = """() => {
     if ((s === 'auto' || s === 'scroll') && e.scrollHeight > e.clientHeight) return e;
   }
   return document.scrollingElement;
-}"""
-
-READY_JS = """([n, deck]) => {
-  if ((deck && !window.__courseDeck) || !document.querySelector('.jp-Cell')) return false;
-  const views = document.querySelectorAll('.jp-OutputArea-output > .jupyter-widgets');
-  if (views.length < n) return false;
-  const imgs = [...document.querySelectorAll('.course-app img')];
-  return imgs.length >= n && imgs.every(i => i.complete && i.naturalWidth > 0);
 }"""
 
 # smallest font of every visible element that holds text itself; a formula counts at its
@@ -103,13 +92,7 @@ def scroll_top(page):
 
 
 def open_part(page, voila, path, fragment=""):
-    n = stored_widget_displays(load_notebook(path))
-    t0 = time.monotonic()
-    page.goto(voila.url(f"/voila/render/{path.relative_to(NOTEBOOK_DIR).as_posix()}") + fragment,
-              wait_until="commit", timeout=600_000)
-    deck = path.parent == DECK                 # a deck page also waits for the deck's script
-    wait_in_page(page, voila, READY_JS, [n, deck], timeout=PAGE_CEILING_S)
-    return time.monotonic() - t0, n
+    return open_page(page, voila, path, fragment, ceiling=PAGE_CEILING_S)
 
 
 def active_preset(app):
@@ -274,65 +257,26 @@ def test_metric_app_opens_on_its_preset_and_keeps_it(voila, browser):
 #: Voila's options in `make lecture` (tests/test_deck.py checks the Makefile uses exactly these):
 #: every page, deck and lessons, is executed ahead in a pre-heated kernel.
 LECTURE_FLAGS = ["--preheat_kernel=True", "--pool_size=1"]
-def _pools_filled(server, pages, times=1):
-    """Whether the pool of every page was filled ``times`` times (the log says so each time)."""
-    filled = re.findall(r"Kernel pool of (\S+\.ipynb) is filled", server.log.read_text())
-    return all(filled.count(p) >= times for p in pages)
-
-
-def _wait(condition, server, ceiling, what):
-    """Poll ``condition()`` up to ``ceiling`` seconds (a hang); fail at once if the server died."""
-    deadline = time.monotonic() + ceiling
-    while not condition():
-        assert server.proc.poll() is None, f"the server exited while {what}:\n{server.log_tail()}"
-        assert time.monotonic() < deadline, f"not {what} within {ceiling} s:\n{server.log_tail()}"
-        time.sleep(1)
-
-
 def test_make_lecture_serves_every_page_and_ends_its_kernels(browser, tmp_path_factory, artifacts):
     """`make lecture`'s server (tools/serve_lecture.py, with make's LECTURE_FLAGS): every page,
     deck parts and lessons, has its pre-heated kernel and opens as an app; leaving a page shuts
     its kernel down (Voila's shutdown beacon is accepted, no 403), so after opening and leaving
     every page the server holds as many kernels as before: one pre-heated kernel per page."""
     paths = PARTS + notebooks()
-    pages = [p.relative_to(NOTEBOOK_DIR).as_posix() for p in paths]
     server = start_lecture_server(NOTEBOOK_DIR, tmp_path_factory.mktemp("lecture"),
                                   artifacts / "voila-lecture.log", voila_args=LECTURE_FLAGS)
-    m = _MEASURE.setdefault("make-lecture", {})
-    page = None
     try:
-        _wait(lambda: _pools_filled(server, pages), server, 900, "every page's pool filled")
-        _wait(lambda: len(kernel_pids(server)) >= len(pages), server, 120, "one kernel per page")
-        before = sorted(kernel_pids(server))
-        m["kernels_before"] = len(before)
-        page = browser.new_page()
-        page.set_viewport_size(SMALL)
-        for path in paths:
-            ready, _ = open_part(page, server, path)
-            _MEASURE.setdefault(path.stem, {})["ready_preheated_s"] = round(ready, 2)
-            page.goto("about:blank")                          # leave the page: its kernel must end
-        page.close()
-        page = None
-        # each visit took the pre-heated kernel and the pool started a new one; the taken one ends
-        shutdowns = lambda: len(re.findall(r"Kernel shutdown: ", server.log.read_text()))  # noqa: E731
-        _wait(lambda: _pools_filled(server, pages, times=2), server, 900, "every pool refilled")
-        _wait(lambda: shutdowns() >= len(paths), server, 120, "every left page's kernel shut down")
-        _wait(lambda: len(kernel_pids(server)) <= len(before), server, 60,
-              f"back to {len(before)} kernels (one per page) after leaving every page")
-        after = sorted(kernel_pids(server))
-        m["kernels_after"] = len(after)
-        m["pages"] = len(paths)
-        log = server.log.read_text()
-        assert "403 POST /voila/api/shutdown" not in log, "Voila refused a page's kernel shutdown"
-        assert len(before) == len(pages), f"{len(before)} kernels for {len(pages)} pre-heated pages"
-        assert len(after) == len(before), (f"{len(before)} kernels before, {len(after)} after opening and "
-                                           f"leaving {len(paths)} pages")
-        used = set(re.findall(r"Using pre-heated kernel: (\S+) for", log))
-        ended = set(re.findall(r"Kernel shutdown: (\S+)", log))
-        assert len(used) == len(paths) and used <= ended, f"visited pages' kernels still running: {used - ended}"
+        r = visit_every_page(browser, server, paths, SMALL)
+        _MEASURE["make-lecture"] = {k: v for k, v in r.items() if k != "ready_s"}
+        for stem, ready in r["ready_s"].items():
+            _MEASURE.setdefault(stem, {})["ready_preheated_s"] = ready
+        assert r["kernels_before"] == len(paths), f"{r['kernels_before']} kernels for {len(paths)} pages"
+        assert r["refused_shutdowns"] == 0, "Voila refused a page's kernel shutdown (403)"
+        assert not r["still_running"], f"visited pages' kernels still running: {r['still_running']}"
+        assert r["kernels_after"] == r["kernels_before"], (
+            f"{r['kernels_before']} kernels before, {r['kernels_after']} after opening and leaving "
+            f"{len(paths)} pages")
     finally:
-        if page is not None:
-            page.close()
         (artifacts / "deck-measure.json").write_text(json.dumps(_MEASURE, indent=2))
         server.stop()
 
