@@ -43,7 +43,8 @@ def browser(tmp_path_factory, artifacts):
 
     with sync_playwright() as pw:
         context = launch_browser(pw, tmp_path_factory.mktemp("chromium-profile"))
-        context.set_default_timeout(60_000)
+        # a ceiling for a hang, not a time budget: a busy 2-core machine is slow, not stuck
+        context.set_default_timeout(300_000)
         try:
             yield context
         finally:

@@ -172,7 +172,7 @@ def stop_all_servers():
         server.stop()
 
 
-def _wait_until_up(server, probe, timeout=90):
+def _wait_until_up(server, probe, timeout=600):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.proc.poll() is not None:
@@ -420,7 +420,7 @@ def launch_browser(playwright, user_data_dir: Path):
 
 # JupyterLab ---------------------------------------------------------------------------------
 
-def open_in_lab(page, server, nb_path: Path, root: Path, timeout=120_000):
+def open_in_lab(page, server, nb_path: Path, root: Path, timeout=600_000):
     """Open a notebook in a workspace of its own (no tabs restored from an earlier notebook)."""
     rel = nb_path.resolve().relative_to(root.resolve()).as_posix()
     workspace = "e2e-" + secrets.token_hex(4)
@@ -435,7 +435,7 @@ def open_in_lab(page, server, nb_path: Path, root: Path, timeout=120_000):
     status_idle(page, timeout)
 
 
-def status_idle(page, timeout=120_000):
+def status_idle(page, timeout=600_000):
     """The status bar reads '<kernel> | Idle' (the toolbar's indicator is idle even without a kernel)."""
     page.locator(".jp-StatusBar-Widget", has_text="| Idle").first.wait_for(timeout=timeout)
 
@@ -475,7 +475,7 @@ _RUN_ALL_DONE_JS = """() => {
 }"""
 
 
-def wait_for_run_all(page, timeout=600, settle=1.0):
+def wait_for_run_all(page, timeout=1800, settle=1.0):
     """Until every non-empty code cell has run (or an untagged cell failed, which aborts the rest),
     the kernel is idle, and this stays so for ``settle`` seconds (the kernel is briefly idle
     between two cells); then the status bar must read Idle."""
@@ -534,7 +534,7 @@ def _img_changed(page, area, before, timeout):
         return False
 
 
-def move_slider(page, slider, presses=3, timeout=20_000):
+def move_slider(page, slider, presses=3, timeout=120_000):
     """Focus the slider's handle, press arrow keys, and wait until an image next to it changes.
 
     Returns (moved: bool, message). ArrowRight first (ArrowLeft when the slider sits at its

@@ -158,6 +158,16 @@ def test_deck_part_at_projector_scale(path, voila, browser, artifacts, request):
         page.close()
 
 
+def _eventually(page, get, want, equal=True, ceiling_ms=120_000):
+    """``get()`` once it equals ``want`` (or differs from it, ``equal=False``), polled every 200 ms;
+    its last value at the ceiling, which only a hang reaches (a busy kernel answers late)."""
+    waited = 0
+    while ((value := get()) == want) != equal and waited < ceiling_ms:
+        page.wait_for_timeout(200)
+        waited += 200
+    return value
+
+
 def _lecturer_controls(page, m):
     apps = page.locator(".course-app")
     first = apps.first
@@ -180,8 +190,8 @@ def _lecturer_controls(page, m):
         page.wait_for_timeout(200)
     first.scroll_into_view_if_needed()
     first.locator(".course-reset").click()          # back to the slide's settings
-    page.wait_for_timeout(1200)
-    assert readouts.all_inner_texts() == opening, f"reset: {readouts.all_inner_texts()} != {opening}"
+    got = _eventually(page, readouts.all_inner_texts, opening)
+    assert got == opening, f"reset: {got} != {opening}"
     assert active_preset(first) == opening_preset
     before = opening
     slider = first.locator(".widget-slider").first
@@ -189,12 +199,11 @@ def _lecturer_controls(page, m):
     handle.focus()
     for _ in range(4):
         page.keyboard.press("ArrowRight")
-    page.wait_for_timeout(600)
-    moved = readouts.all_inner_texts()
+    moved = _eventually(page, readouts.all_inner_texts, before, equal=False)
     assert moved != before, "the arrow keys did not move the first slider"
     first.locator(".course-reset").click()
-    page.wait_for_timeout(1200)
-    assert readouts.all_inner_texts() == before, f"reset: {readouts.all_inner_texts()} != {before}"
+    got = _eventually(page, readouts.all_inner_texts, before)
+    assert got == before, f"reset: {got} != {before}"
     m["reset_ok"] = True
     # Esc releases the slider: then PageDown scrolls the page and leaves the slider alone
     handle.focus()
