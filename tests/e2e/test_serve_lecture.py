@@ -24,6 +24,7 @@ import nbformat
 import pytest
 
 from e2e_helpers import ROOT, free_port, jupyter_env, kernel_pids, start_lecture_server
+from test_cleanup import alive as _alive
 
 pytestmark = pytest.mark.e2e
 SERVE = [sys.executable, str(ROOT / "tools" / "serve_lecture.py")]
@@ -97,17 +98,6 @@ def test_a_taken_port_is_a_clear_error(small, tmp_path):
     assert out.returncode == 2, out
     assert f"port {port} on 127.0.0.1 is already in use" in out.stderr
     assert f"LECTURE_PORT={port + 1}" in out.stderr
-
-
-def _alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except OSError:
-        return True
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
