@@ -30,7 +30,7 @@ from .. import _checks
 from ..metric import Metric
 from ..models.descent import DescentModel, ScaledDescentModel, StepModel
 from ..plots import core as plots
-from .core import App, BlitFigure, log_slider, same_value, slider
+from .core import App, BlitFigure, log_slider, same_value, set_value, slider
 
 __all__ = ["step_model_app", "gd_explorer", "scaled_gd_explorer"]
 
@@ -366,7 +366,8 @@ def _link_metric_controls(model, pick, h1, h2, hold):
             return
         sync["on"] = True
         with hold():
-            h1.value, h2.value = float(H[0]), float(H[1])
+            set_value(h1, float(H[0]))
+            set_value(h2, float(H[1]))
         sync["on"] = False
 
     def on_h(change):
