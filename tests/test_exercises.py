@@ -321,3 +321,23 @@ def test_exercise_cells_start_unanswered(stem):
         else:
             assert re.search(rf"^{var} = None\b", src, re.M), (stem, name, src)
     assert seen >= 2
+
+
+def test_the_start_pages_setup_check_asks_for_what_the_package_needs():
+    """Issue 23: the set-up check of notebook 00 accepted Python 3.10; the package needs 3.11."""
+    import json
+    import re
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    nb = json.loads((root / "notebooks" / "00-start-here.ipynb").read_text())
+    check_cell = next("".join(c["source"]) for c in nb["cells"] if "MINIMUM = {" in "".join(c["source"]))
+    minimum = eval(re.search(r"MINIMUM = (\{.*?\})", check_cell).group(1))
+    assert project["requires-python"] == ">=" + ".".join(map(str, minimum["python"]))
+    for name in ("numpy", "matplotlib", "ipywidgets"):
+        pin = next(d for d in project["dependencies"] if re.match(rf"{name}\b", d))
+        assert pin == f"{name}>=" + ".".join(map(str, minimum[name])), pin
+    text = "".join("".join(c["source"]) for c in nb["cells"])
+    assert "extra code" not in text and "a list to pick from" not in text
