@@ -246,3 +246,98 @@ def test_prompts_name_the_step_size_step():
     for name, ex in exercises.exercises().items():
         assert "gamma" not in ex.prompt and "gamma" not in ex.hint, name
     assert "rmsprop_step(g, v, step, b_v, eps) -> (dx, v_new)" in exercises.exercises()["03-rmsprop-step"].prompt
+
+
+def test_an_unanswered_none_is_told_so_for_every_exercise():
+    for name in exercises.exercises():
+        feedback = exercises.check(name, None)
+        assert not feedback.ok
+        assert feedback.message == f"✗ {name}: {exercises.NOT_ANSWERED}."
+        assert "Hint" not in feedback.message and "shape" not in feedback.message
+
+
+def test_numbers_and_sequences_are_read_alike_strings_are_refused_alike():
+    import numpy as np
+
+    Q = np.array([[2.0, 0.6], [0.6, 0.5]])                       # Q_EX, H = diag(1, 4), by hand
+    Hs = np.diag([1.0, 0.5])                                     # H^{-1/2}
+    bound = 2 / np.linalg.eigvalsh(Hs @ Q @ Hs)[-1]              # 0.97668...
+    assert abs(bound - 0.977) < 5e-4
+    for answer in (0.977, np.float64(0.977), np.array(0.977)):
+        assert exercises.check("01-stable-step", answer).ok
+    g = np.array([250.0, -0.004, 2e-8, 0.0])                     # G_FIRST; Adam's first step by hand
+    first = -1e-3 * g / (np.abs(g) + 1e-8)                       # [-1e-3, 1e-3, -6.67e-4, 0]
+    assert abs(first[2] + 2e-3 / 3) < 1e-12 and first[3] == 0
+    for answer in (list(first), tuple(first), first):
+        assert exercises.check("03-first-adam-step", answer).ok
+    refused = [("01-stable-step", "0.977"), ("01-stable-step", b"0.977"),
+               ("03-first-adam-step", [str(v) for v in first]), ("01-best-diagonal", ["2", "0.5"]),
+               ("02-projection-formula", lambda A, b, x0, H: "x")]
+    for name, answer in refused:
+        feedback = exercises.check(name, answer)
+        assert not feedback.ok and "drop the quotes" in feedback.message, (name, feedback.message)
+
+
+def test_the_rmsprop_checker_takes_any_pair_and_refuses_strings_and_other_lengths():
+    import numpy as np
+
+    def rmsprop(g, v, step, b_v, eps):                           # PyTorch's update, by hand
+        v = b_v * v + (1 - b_v) * g * g
+        return -step * g / (np.sqrt(v) + eps), v
+
+    for wrap in (tuple, list, np.array):
+        assert exercises.check("03-rmsprop-step", lambda *a, wrap=wrap: wrap(rmsprop(*a))).ok, wrap
+    for bad, says in ((lambda *a: "dx, v", "got str"), (lambda *a: {"dx": 0, "v": 0}, "got dict"),
+                      (lambda *a: rmsprop(*a)[:1], "got 1 items"),
+                      (lambda *a: (*rmsprop(*a), 0), "got 3 items")):
+        feedback = exercises.check("03-rmsprop-step", bad)
+        assert not feedback.ok and f"must return a pair (dx, v_new), {says}" in feedback.message
+    feedback = exercises.check("03-rmsprop-step", lambda *a: (str(rmsprop(*a)[0]), rmsprop(*a)[1]))
+    assert not feedback.ok and "drop the quotes" in feedback.message
+
+
+@pytest.mark.parametrize("stem", ["01-scale-the-gradient", "02-converge-to-the-projection",
+                                  "03-look-inside-adam"])
+def test_exercise_cells_start_unanswered(stem):
+    """A value answer starts as None (never a pre-filled, nearly right answer); a function answer
+    starts as a stub that the checker rejects."""
+    import json
+    import re
+    from pathlib import Path
+
+    nb = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / f"{stem}.ipynb").read_text())
+    seen = 0
+    for cell in nb["cells"]:
+        src = "".join(cell["source"])
+        call = re.search(r'check\("([\w-]+)", (\w+)\)', src) if cell["cell_type"] == "code" else None
+        if not call:
+            continue
+        seen += 1
+        name, var = call.groups()
+        if re.search(rf"^def {var}\(", src, re.M):
+            namespace = {"np": __import__("numpy")}
+            exec(src.split("\ncheck(")[0].replace("# NBVAL_IGNORE_OUTPUT", ""), namespace)
+            assert not exercises.check(name, namespace[var]).ok, name
+        else:
+            assert re.search(rf"^{var} = None\b", src, re.M), (stem, name, src)
+    assert seen >= 2
+
+
+def test_the_start_pages_setup_check_asks_for_what_the_package_needs():
+    """Issue 23: the set-up check of notebook 00 accepted Python 3.10; the package needs 3.11."""
+    import json
+    import re
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    nb = json.loads((root / "notebooks" / "00-start-here.ipynb").read_text())
+    check_cell = next("".join(c["source"]) for c in nb["cells"] if "MINIMUM = {" in "".join(c["source"]))
+    minimum = eval(re.search(r"MINIMUM = (\{.*?\})", check_cell).group(1))
+    assert project["requires-python"] == ">=" + ".".join(map(str, minimum["python"]))
+    for name in ("numpy", "matplotlib", "ipywidgets"):
+        pin = next(d for d in project["dependencies"] if re.match(rf"{name}\b", d))
+        assert pin == f"{name}>=" + ".".join(map(str, minimum[name])), pin
+    text = "".join("".join(c["source"]) for c in nb["cells"])
+    assert "extra code" not in text and "a list to pick from" not in text

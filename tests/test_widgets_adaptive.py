@@ -274,7 +274,7 @@ def test_variance_app_lines_equal_the_estimates():
                                        rtol=1e-12)
             np.testing.assert_array_equal(app.artists[f"raw_{i + 1}"].get_xdata(), np.arange(1, 81))
     assert "b<sub>v</sub> = 0.990" in app.artists["text"].value and "100 steps" in app.artists["text"].value
-    assert app.model.estimates.computed == 4                  # 0.9 at the start, then three
+    assert app.model.estimates.computed == 5      # 0.9 at the start, the largest b_v (y range), three
 
 
 def test_blit_render_equals_a_full_render():
@@ -302,3 +302,42 @@ def test_every_function_of_the_widget_module_is_at_most_60_lines():
     lengths = {f.name: f.end_lineno - f.lineno + 1 for f in ast.walk(tree)
                if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
     assert lengths and max(lengths.values()) <= 60, lengths
+
+
+def test_variance_app_curves_stay_inside_the_axes_for_every_b_v():
+    """Issue 23: at a large b_v the raw estimate (1 - b_v) g_1² at k = 1 left the axes."""
+    app = ad.variance_estimate_app((1.0, 0.0), (0.3, 2.0), steps=200, seed=0, b_v=0.9)
+    for b_v in (0.5, 0.9, 0.99, app.controls["b_v"].max):
+        app.controls["b_v"].value = b_v
+        for i, ax in enumerate(app.live.axes):
+            lo, hi = ax.get_ylim()
+            for name in (f"raw_{i + 1}", f"corrected_{i + 1}"):
+                y = app.artists[name].get_ydata()
+                assert lo < y.min() and y.max() < hi, (b_v, name)
+            g1 = app.model.g[0, i] ** 2                                  # by hand: (1 - b_v) g_1²
+            assert app.artists[f"raw_{i + 1}"].get_ydata()[0] == pytest.approx((1 - b_v) * g1)
+    assert not any(ax.get_legend() for ax in app.live.axes)             # the legend is below them
+
+
+def test_filtered_app_magnifies_each_ball_below_its_panel():
+    """Issue 23: the stall balls were ~20 px on the projector; the lower panels show x* ± ZOOM."""
+    from course_utils.widgets.adaptive import ZOOM
+
+    app = ad.filtered_sgd_app(step=0.2, b_m=0.9)
+    app.controls["step"].value = 0.1
+    art, model = app.artists, app.model
+    for m in model.METHODS:
+        np.testing.assert_array_equal(np.column_stack(art[f"{m}_zpath"].get_data()),
+                                      np.column_stack(art[f"{m}_path"].get_data()))
+        bx, by = art[f"{m}_zball"].get_data()
+        r = np.hypot(bx - model.xstar[0], by - model.xstar[1])
+        run = model.run(m, app.controls["step"].value, b_m=0.9)
+        tail = np.linalg.norm(run[-model.tail:] - model.xstar, axis=1).mean()   # by hand
+        np.testing.assert_allclose(r, tail, rtol=1e-12)
+        np.testing.assert_allclose(art[f"{m}_zdisc"].get_xy()[:-1], np.column_stack([bx, by])[:-1],
+                                   atol=1e-12)
+    zoom_ax = art["sgd_zball"].axes
+    assert zoom_ax.get_xlim() == pytest.approx((model.xstar[0] - ZOOM, model.xstar[0] + ZOOM))
+    # the SGD ball fills a good part of its magnified panel (in the top panel: a few per cent)
+    r_sgd = model.stall_distance(model.run("sgd", app.controls["step"].value, b_m=0.9))
+    assert r_sgd / ZOOM > 0.1

@@ -218,3 +218,68 @@ def test_wrap_lines_never_breaks_inside_math():
     assert out.replace("\n", " ") == text
     for line in out.split("\n"):
         assert line.count("$") % 2 == 0
+
+
+def browser_shows(s, v):
+    """The readout the browser prints for value ``v`` of slider ``s`` (its grid point, .3g)."""
+    return format(browser_value(s, v), s.readout_format)
+
+
+# the presets of the deck (notebooks/lecture) on the log sliders of the lessons' apps
+DECK_PRESETS = [
+    ("step_model_app", {"γ = 0.5": {"step": 0.5}, "γ = 1": {"step": 1.0}, "γ = 2": {"step": 2.0}}),
+    ("gd_explorer", {"γ = 0.5": {"step": 0.5}, "γ = 1": {"step": 1.0}, "best γ = 1.818": {"step": 1.818},
+                     "γ = 1.95": {"step": 1.95}, "γ = 2.05": {"step": 2.05}}),
+    ("filtered_sgd_app", {"b_m = 0": {"step": 0.2, "b_m": 0.0}, "b_m = 0.9": {"step": 0.2, "b_m": 0.9},
+                          "γ = 0.05, b_m = 0.9": {"step": 0.05, "b_m": 0.9}}),
+    ("projection_app", {"H = diag(1, 6)": {"h1": 1.0, "h2": 6.0}, "H = I": {"h1": 1.0, "h2": 1.0}}),
+]
+
+
+def deck_app(name):
+    from course_utils.widgets import adaptive, projection
+    f = Quadratic([[0.1, -0.1], [-0.1, 1.0]])
+    return {"step_model_app": lambda: descent.step_model_app(f, x_k=(-4.0, 1.5), step=0.5),
+            "gd_explorer": lambda: descent.gd_explorer(f, step=1.0, x0=(-4.0, 1.5), iterations=20),
+            "filtered_sgd_app": lambda: adaptive.filtered_sgd_app(step=0.2),
+            "projection_app": lambda: projection.projection_app()}[name]()
+
+
+@pytest.mark.parametrize("name,presets", DECK_PRESETS, ids=[n for n, _ in DECK_PRESETS])
+def test_deck_presets_land_and_show_exactly(name, presets):
+    """Issue 23: presets showed 1.001, 2.004, 0.0506 and h2 = 0.996. Each preset is now a grid
+    point of its slider: the kernel holds the exact value, the browser shows it and sends it back."""
+    app = deck_app(name)
+    opening = {n: app.controls[n].value for v in presets.values() for n in v}
+    pick = app.add_presets(presets)
+    for label, values in presets.items():
+        pick.value = label
+        for n, v in values.items():
+            w = app.controls[n]
+            assert w.value == v, (label, n, w.value)
+            if isinstance(w, core.widgets.FloatLogSlider):
+                assert core.on_grid(w, v)
+                assert abs(browser_value(w, v) - v) <= 1e-12 * v
+                assert browser_shows(w, v) == format(v, w.readout_format)   # "1", "2", "0.05"
+                lo, hi = w._course_bounds                               # the range stays inside
+                assert lo * (1 - 1e-9) <= 10 ** w.min and 10 ** w.max <= hi * (1 + 1e-9)
+                w.value = browser_value(w, v)                           # the browser's echo
+        assert pick.value == label
+    app.reset()
+    for n, v in opening.items():
+        w = app.controls[n]
+        assert w.value == v and core.on_grid(w, v)
+
+
+def test_the_old_grid_showed_the_issue_numbers():
+    """Without re-anchoring, the grid of the opening value puts the presets where issue 23 saw them."""
+    s = core.log_slider(0.5, 0.1, 3.0, readout_format=".4g")    # step_model_app's step slider
+    assert [browser_shows(s, v) for v in (1.0, 2.0)] == ["1.001", "2.004"]   # the issue's numbers
+    core.set_value(s, 2.0)
+    assert s.value == 2.0 and browser_shows(s, 2.0) == "2" and not core.on_grid(s, 0.5)
+    core.set_value(s, 0.5)
+    assert s.value == 0.5 and core.on_grid(s, 0.5)
+    h = core.log_slider(6.0, 0.1, 10.0)                          # the projection app's h2
+    assert browser_shows(h, 1.0) == "0.996"                      # the issue's number, before
+    core.set_value(h, 1.0)
+    assert browser_shows(h, 1.0) == "1"

@@ -203,3 +203,18 @@ def test_titles_never_show_a_negative_zero():
     assert _fmt([-1e-9, -0.0]) == "[0., 0.]"
     assert _fmt([-0.0004, 0.0006]) == "[0.   , 0.001]"
     assert "-" in _fmt([-0.0006, 1.0])            # a real negative number keeps its sign
+
+
+@pytest.mark.parametrize("make", ["gd_explorer", "scaled_gd_explorer"])
+def test_the_legend_is_under_the_panels_covering_nothing(make):
+    """Issue 23: legends inside the panels covered x* and the convergence curves (deck slides
+    6-17). One legend sits under the panels and overlaps none of them."""
+    app = getattr(descent, make)(F, x0=X0, iterations=20)
+    fig = app.live.fig
+    renderer = fig.canvas.get_renderer()
+    assert len(fig.legends) == 1 and not any(ax.get_legend() for ax in fig.axes)
+    box = fig.legends[0].get_window_extent(renderer)
+    for ax in fig.axes:
+        assert not box.overlaps(ax.get_window_extent(renderer)), ax.get_title()
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "$x^\\star$" in labels or any("x^" in t for t in labels)

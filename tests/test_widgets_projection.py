@@ -47,7 +47,9 @@ def test_artists_equal_the_numeric_model(app, s):
     np.testing.assert_allclose(xy(art["gd"]), pic.gd(x0, frac))
     np.testing.assert_allclose(xy(art["scaled_gd"]), pic.scaled_gd(x0, h, frac))
     np.testing.assert_allclose(xy(art["sgd"]), pic.sgd(x0, frac))
-    np.testing.assert_allclose(xy(art["adam"]), pic.adam(x0, g0))
+    X_adam = pic.adam(x0, g0)
+    k_adam = pic.adam_settled(X_adam)
+    np.testing.assert_allclose(xy(art["adam"]), X_adam if k_adam is None else X_adam[:k_adam + 1])
     p, p_h = pic.projection(x0), pic.projection(x0, h)
     np.testing.assert_allclose(xy(art["proj"])[0], on_screen(p, (-3.5, 3.5))[0])
     np.testing.assert_allclose(xy(art["proj_h"])[0], on_screen(p_h, (-3.5, 3.5))[0])
@@ -123,3 +125,48 @@ def test_lecture_style_fits_a_720_pixel_screen():
 def test_bad_step_fraction_is_a_clear_error():
     with pytest.raises(ValueError, match="step_fraction must lie in"):
         projection_app(step_fraction=2.0)
+
+
+def test_adam_runs_until_it_settles_or_says_it_did_not(app):
+    """Issue 23: from x0 = (-3, -3) at γ0 = 0.2 Adam stopped after 150 steps at (0.64, 0.64),
+    aᵀx − β = −0.44, labelled "Adam's limit". It now runs until it stays within 1e-3 of the line."""
+    for k, v in {"x0_1": -3.0, "x0_2": -3.0, "step": 0.2}.items():
+        app.controls[k].value = v
+    pic, art = app.model, app.artists
+    end = xy(art["adam"])[-1]
+    k = len(xy(art["adam"])) - 1
+    a = np.array([1.0, 3.0])
+    assert abs(end @ a - 3.0) / np.linalg.norm(a) < 1e-3 and 600 < k < 800
+    # sign(a) = (1, 1): Adam walks the diagonal to x0 + t(1, 1) on the line, t = (3 - a·x0)/4 = 3.75
+    np.testing.assert_allclose(end, [0.75, 0.75], atol=2e-3)
+    assert art["adam_end"].get_label() == "Adam's limit"
+    assert f"Adam on the line after {k} steps" in art["status"].value
+    # with a budget too small for it: the marker and the status say so
+    pic.iterations["adam"] = 300
+    app.controls["x0_1"].value = -2.95                      # a new start: a new (shorter) run
+    assert len(xy(art["adam"])) == 301
+    assert art["adam_end"].get_label() == "Adam after 300 steps (not converged)"
+    res = xy(art["adam"])[-1] @ a - 3.0
+    assert res < -0.01 and f"Adam after 300 steps, not converged: aᵀx − β = {res:.2f}" in art["status"].value
+    assert any(t.get_text() == "Adam after 300 steps (not converged)"
+               for t in app.live.axes.get_legend().get_texts())
+
+
+def test_adam_settles_within_its_budget_over_the_slider_range():
+    """The budget (1000 steps) covers x0 in [-3, 3]² and γ0 in [0.2, 1.5]: the worst start settles
+    within 1e-3 of the line by step 689 (x0 = (-3, -3), γ0 = 0.2)."""
+    from course_utils import optimizers as opt
+    from course_utils.objectives import LeastSquares
+
+    a = np.array([1.0, 3.0])
+    ls = LeastSquares(np.stack([a, 2 * a]), [3.0, 6.0])          # the app's two agreeing rows
+    g = np.linspace(-3.0, 3.0, 7)
+    X0 = np.array([[u, v] for u in g for v in g])
+    worst = 0
+    for g0 in (0.2, 0.3, 1.5):                                   # all starts at once
+        X = opt.run(opt.adam(opt.inverse_time_decay(g0, 10.0)), ls.grad, X0, 1000)
+        far = np.abs(X @ a - 3.0) / np.linalg.norm(a) >= 1e-3   # (1001, 49)
+        assert not far[-1].any()
+        settled = np.where(far.any(axis=0), len(far) - np.argmax(far[::-1], axis=0), 0)
+        worst = max(worst, int(settled.max()))
+    assert 600 < worst < 800

@@ -17,6 +17,11 @@ exercise states (:func:`digits_verdict`; 3 unless a prompt says otherwise): for 
 last stated digit off: rounded the wrong way, or cut off) instead of a hint, and 3.17 (1 % off) is
 wrong. A function given as an answer is replayed against the package's reference; whatever it
 raises is reported as "your function raised ...".
+
+Answers. ``None`` (the placeholder of every exercise cell) gets "you have not answered yet",
+nothing else. A number or a vector is anything numpy reads as numbers (``1.5``, ``[1, 2]``, a
+tuple, an array); a string is refused with the same message everywhere, even one that looks like a
+number (``"1.5"``): drop the quotes (:func:`as_numbers`).
 """
 
 from __future__ import annotations
@@ -28,13 +33,16 @@ from pathlib import Path
 from typing import Any, Callable
 
 __all__ = ["Exercise", "Feedback", "register", "register_function", "check", "hint", "solution",
-           "exercises", "close", "digits_verdict", "CLOSE", "SOLUTIONS_DIR"]
+           "exercises", "close", "digits_verdict", "as_numbers", "CLOSE", "SOLUTIONS_DIR", "NOT_ANSWERED"]
 
 SOLUTIONS_DIR = Path(__file__).resolve().parents[2] / "solutions"
 
 _REGISTRY: dict[str, "Exercise"] = {}
 _loaded = False
 
+
+#: The verdict on ``None``, the placeholder every exercise cell starts with.
+NOT_ANSWERED = "you have not answered yet (replace None with your answer and run the cell again)"
 
 #: What a judge returns for a near miss: wrong, but only in the rounding (see :func:`digits_verdict`).
 CLOSE = "close"
@@ -157,6 +165,8 @@ def _get(name):
 def check(name, answer):
     """Judge ``answer`` for exercise ``name``; returns a :class:`Feedback` (truthy when right)."""
     ex = _get(name)
+    if answer is None:
+        return Feedback(name, False, f"✗ {name}: {NOT_ANSWERED}.")
     given = _guarded(answer) if callable(answer) else answer
     why = ""
     try:
@@ -210,10 +220,7 @@ def digits_verdict(answer, exact, digits=3, close_units=0.9):
         raise ValueError(f"digits must be an integer from 1 to 17 (significant digits); got {digits!r}")
     if isinstance(close_units, bool) or not isinstance(close_units, numbers.Real) or not close_units >= 0.5:
         raise ValueError(f"close_units must be a number >= 0.5 (units of the last digit); got {close_units!r}")
-    try:
-        a = np.asarray(answer, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"expected a number or an array of numbers, got {type(answer).__name__}") from None
+    a = as_numbers(answer)
     x = np.asarray(exact, dtype=float)
     if a.shape != x.shape:
         raise ValueError(f"expected shape {x.shape}, got {a.shape}")
@@ -230,11 +237,50 @@ def digits_verdict(answer, exact, digits=3, close_units=0.9):
     return False
 
 
-def close(a, b, rtol=1e-6, atol=1e-9):
-    """Shape-checked closeness used by the judges (raises ValueError on a shape mismatch)."""
+def as_numbers(answer):
+    """``answer`` as a float array: a number, a sequence or an array of numbers.
+
+    Raises TypeError for a string (even ``"1.5"``: drop the quotes), for ``None`` inside a
+    sequence and for anything numpy cannot read as numbers, with the same message everywhere.
+
+    >>> as_numbers([1, 2.5]), as_numbers(1.5).shape
+    (array([1. , 2.5]), ())
+    >>> as_numbers("1.5")
+    Traceback (most recent call last):
+    ...
+    TypeError: expected a number, got the string '1.5': drop the quotes
+    """
     import numpy as np
 
-    a = np.asarray(a, dtype=float)
+    if isinstance(answer, (str, bytes)):
+        raise TypeError(f"expected a number, got the string {answer!r}: drop the quotes")
+    if isinstance(answer, (list, tuple, np.ndarray)) and any(
+            isinstance(v, (str, bytes)) for v in np.ravel(np.asarray(answer, dtype=object))):
+        raise TypeError(f"expected numbers, got strings in {answer!r}: drop the quotes")
+    try:
+        return np.asarray(answer, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"expected a number or a sequence of numbers, got {type(answer).__name__}"
+                        f" {answer!r}") from None
+
+
+def pair(out, what, parts):
+    """The two parts of ``out``, a function's result that must be a pair: any sequence of length 2
+    (a tuple, a list, an array with 2 rows), never a string or a dict. Raises ValueError naming
+    the function ``what`` and its ``parts`` (e.g. ``"(dx, v_new)"``) otherwise."""
+    if isinstance(out, (str, bytes, dict)) or not hasattr(out, "__len__") or not hasattr(out, "__getitem__"):
+        raise ValueError(f"{what} must return a pair {parts}, got {type(out).__name__}")
+    if len(out) != 2:
+        raise ValueError(f"{what} must return a pair {parts}, got {len(out)} items")
+    return out[0], out[1]
+
+
+def close(a, b, rtol=1e-6, atol=1e-9):
+    """Shape-checked closeness used by the judges (raises ValueError on a shape mismatch, TypeError
+    on a string: :func:`as_numbers`)."""
+    import numpy as np
+
+    a = as_numbers(a)
     b = np.asarray(b, dtype=float)
     if a.shape != b.shape:
         raise ValueError(f"expected shape {b.shape}, got {a.shape}")

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import digits_verdict, register
+from . import as_numbers, digits_verdict, register
 from ..objectives import Quadratic
 
 # The Q of the exercises differs from the lecture's so the notebook's numbers are no give-away.
@@ -25,10 +25,7 @@ def _stable_step(answer):
                  "h2/h1 is judged, to 3 significant digits.",
           precision="the ratio h2/h1 to 3 significant digits")
 def _best_diagonal(answer):
-    try:
-        h = np.asarray(answer, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError("give the diagonal as two positive numbers") from None
+    h = as_numbers(answer)
     if h.shape != (2,) or not np.all(h > 0):
         raise ValueError("give the diagonal as two positive numbers")
     # Forsythe & Straus (1955): for a 2x2 SPD matrix, scaling to unit diagonal (H = diag(Q))

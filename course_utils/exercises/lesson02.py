@@ -28,7 +28,7 @@ def _projection_formula(answer, rtol):
         x0 = rng.standard_normal(n)
         M = rng.standard_normal((n, n))
         H = M @ M.T + 0.5 * np.eye(n)
-        got = np.asarray(answer(A.copy(), b.copy(), x0.copy(), H.copy()), dtype=float)
+        got = answer(A.copy(), b.copy(), x0.copy(), H.copy())
         if not close(got, projection_point(A, b, x0, H), rtol=rtol, atol=1e-9):
             return False
     return True

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import close, digits_verdict, register, register_function
+from . import as_numbers, close, digits_verdict, pair, register, register_function
 from .. import optimizers as opt
 
 # A fixed gradient sequence (one row per step) on which an answer is replayed. Coordinates of very
@@ -31,9 +31,7 @@ def _rmsprop_step(answer, rtol):
     for g in G_SEQ:
         want, state = reference.update(g, state)
         out = answer(g.copy(), v.copy(), *RMSPROP_SETTINGS.values())
-        if not isinstance(out, tuple) or len(out) != 2:
-            raise ValueError("rmsprop_step must return a pair (dx, v_new)")
-        dx, v = (np.asarray(a, dtype=float) for a in out)
+        dx, v = (as_numbers(a) for a in pair(out, "rmsprop_step", "(dx, v_new)"))
         if not (close(dx, want, rtol=rtol, atol=1e-14) and close(v, state.v_hat, rtol=rtol, atol=1e-16)):
             return False
     return True

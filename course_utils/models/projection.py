@@ -29,6 +29,7 @@ from ..projection import projection_point
 __all__ = ["LinePicture", "LineFrame", "FRACTIONS"]
 
 FRACTIONS = (0.35, 0.7, 1.0)   # level sets drawn: these fractions of the touching radius
+ADAM_TOL = 1e-3                # Adam has converged once it stays this close to the line
 
 
 class LineFrame(NamedTuple):
@@ -40,6 +41,8 @@ class LineFrame(NamedTuple):
     circle: np.ndarray    # (n, 2): the 2-norm circle around x0 touching the line
     ellipses: list        # (n, 2) each: H-norm level sets around x0, FRACTIONS of the touching one
     distances: dict       # "GD", "scaled GD", "SGD", "Adam" -> |end point - its projection|
+    adam_steps: int = 0   # the steps of Adam's run drawn: until it settled, or its whole budget
+    adam_converged: bool = True   # settled within ADAM_TOL of the line inside the budget
 
 
 def adam_step(step):
@@ -60,8 +63,11 @@ class LinePicture:
     :math:`2/\lambda_{\max}(H^{-1}A^TA)` for (scaled) GD (:meth:`step_bound`) and
     :math:`2/\max_i\|a_i\|^2` for SGD (:meth:`sgd_step_bound`); above 1 they diverge. Adam's
     step decays, :math:`\gamma_k = \gamma_0/(1 + (k-1)/T)` with :math:`\gamma_0` = ``step`` and
-    T = ``adam_decay``. ``gd_iterations`` (also scaled GD's), ``sgd_iterations`` and
-    ``adam_iterations`` are the runs' lengths. Runs and projections are cached (``runs`` and
+    T = ``adam_decay``; Adam is slow to settle from far away with a small :math:`\gamma_0`, so
+    ``adam_iterations`` is a budget: :meth:`adam_settled` finds the step from which it stays
+    within ``ADAM_TOL`` of the line (at most 689 steps from :math:`x_0 \in [-3, 3]^2`,
+    :math:`\gamma_0 \ge 0.2` on the notebook's line), or says it has not.
+    ``gd_iterations`` (also scaled GD's) and ``sgd_iterations`` are those runs' lengths. Runs and projections are cached (``runs`` and
     ``projections``, :class:`BoundedCache`; ``.computed`` counts); the arrays returned are
     read-only.
 
@@ -74,7 +80,7 @@ class LinePicture:
     """
 
     def __init__(self, a, beta, second_scale=2.0, gd_iterations=30, sgd_iterations=40,
-                 adam_iterations=150, adam_decay=10.0, seed=0, cache_size=64):
+                 adam_iterations=1000, adam_decay=10.0, seed=0, cache_size=64):
         self.a = _checks.as_vector(a, "a", 2)
         if not np.any(self.a):
             raise ValueError("a must be nonzero (a = 0 gives no line)")
@@ -142,19 +148,33 @@ class LinePicture:
         :math:`\gamma_0` = ``step``."""
         return self.runs("adam", x0, None, _checks.positive(step, "step"))
 
+    def adam_settled(self, X, tol=ADAM_TOL):
+        r"""The first step k from which Adam's run ``X`` stays within ``tol`` of the line
+        (:math:`|a^Tx_j - \beta|/\|a\| <` ``tol`` for every j >= k), or None if it is still farther
+        at the end of its budget (not converged)."""
+        far = np.abs(X @ self.a - self.beta) / np.linalg.norm(self.a) >= tol
+        if far[-1] or not np.all(np.isfinite(X[-1])):
+            return None
+        return int(len(far) - np.argmax(far[::-1])) if far.any() else 0
+
     # --- one frame of the picture --------------------------------------------------------------
     def frame(self, x0, h, step_fraction, step, n=160):
         """Every number the picture shows at these settings (a :class:`LineFrame`): GD, scaled GD
         and SGD at ``step_fraction`` of their stability bounds, Adam at the initial step
-        ``step["adam"]``."""
+        ``step["adam"]``, up to the step where it settled on the line (:meth:`adam_settled`) or
+        over its whole budget if it did not (``adam_converged`` False)."""
         x0, M = np.asarray(x0, dtype=float), Metric(h, 2, name="h")
         p, p_h = self.projection(x0), self.projection(x0, M.H)
         runs = {"gd": self.gd(x0, step_fraction), "scaled_gd": self.scaled_gd(x0, M.H, step_fraction),
                 "sgd": self.sgd(x0, step_fraction), "adam": self.adam(x0, adam_step(step))}
+        k_adam = self.adam_settled(runs["adam"])
+        if k_adam is not None:
+            runs["adam"] = runs["adam"][:k_adam + 1]
         circle = Metric(None, 2).sphere(x0, float(np.linalg.norm(p - x0)), n)
         ellipses = [M.sphere(x0, r, n) for r in M.norm(p_h - x0) * np.array(FRACTIONS)]
         ends = {"GD": ("gd", p), "scaled GD": ("scaled_gd", p_h), "SGD": ("sgd", p),
                 "Adam": ("adam", p)}
         dist = {name: float(np.linalg.norm(runs[key][-1] - target))
                 for name, (key, target) in ends.items()}
-        return LineFrame(runs, p, p_h, circle, ellipses, dist)
+        return LineFrame(runs, p, p_h, circle, ellipses, dist,
+                         len(runs["adam"]) - 1, k_adam is not None)

@@ -158,12 +158,15 @@ def circle_points(center, radius, n=120):
 
 
 def path_over_summands(problem, iterates, xlim, ylim, ax=None, radius=None, center=None,
-                       color="C3", title=None, n=121):
+                       color="C3", title=None, n=121, ball_fill=None, ball_lw=1.8):
     r"""One stochastic run over the level sets of the summands: the path, its start (square),
     :math:`x^\star` (star) and, when ``radius`` is given, a dashed circle of that radius around
-    ``center`` (default :math:`x^\star`): the ball the run stalls in.
+    ``center`` (default :math:`x^\star`): the ball the run stalls in. With ``ball_fill`` (a colour)
+    the ball is also filled, translucent, above the path, so that a ball a few pixels wide still
+    shows on a projector; ``ball_lw`` is the circle's line width.
 
-    Returns a dict of artists: ``path``, ``ball`` (or None), ``start``, ``summands``.
+    Returns a dict of artists: ``path``, ``ball`` (or None), ``disc`` (the filled ball, or None;
+    move it with ``set_xy``), ``start``, ``summands``.
     """
     ax = get_ax(ax)
     summands = summand_level_sets(problem, xlim, ylim, ax=ax, n=n, alpha=0.45, lw=0.9)
@@ -171,10 +174,12 @@ def path_over_summands(problem, iterates, xlim, ylim, ax=None, radius=None, cent
     (line,) = ax.plot(X[:, 0], X[:, 1], "-", color=color, lw=1.0, alpha=0.85, zorder=4)
     (start,) = ax.plot(X[:1, 0], X[:1, 1], "s", color="k", markersize=5, zorder=5,
                        label="$x_0$")
-    ball = None
+    ball = disc = None
     if radius is not None:
         c = _minimizer(problem) if center is None else center
-        ball = stall_radius(c, radius, ax=ax, zorder=5, lw=1.8)
+        ball = stall_radius(c, radius, ax=ax, zorder=6, lw=ball_lw)
+        if ball_fill is not None:
+            (disc,) = ax.fill(*circle_points(c, radius), color=ball_fill, alpha=0.35, lw=0, zorder=5)
     if title:
         ax.set_title(title)
-    return {"path": line, "ball": ball, "start": start, "summands": summands}
+    return {"path": line, "ball": ball, "disc": disc, "start": start, "summands": summands}

@@ -43,8 +43,8 @@ Example
 (1.0, 2)
 """
 
-from .core import (App, BlitFigure, LiveFigure, fit_projector, log_slider, png_rgb,  # noqa: F401
-                   same_value, slider)
+from .core import (App, BlitFigure, LiveFigure, fit_projector, log_slider, on_grid,  # noqa: F401
+                   png_rgb, same_value, set_value, slider)
 
-__all__ = ["App", "BlitFigure", "LiveFigure", "fit_projector", "log_slider", "png_rgb", "same_value",
-           "slider"]
+__all__ = ["App", "BlitFigure", "LiveFigure", "fit_projector", "log_slider", "on_grid", "png_rgb",
+           "same_value", "set_value", "slider"]

@@ -27,18 +27,27 @@ __all__ = ["variance_estimate_app", "filtered_sgd_app", "NAMES", "COLOURS"]
 # ---------------------------------------------------------------------------------------------
 # The variance estimate
 # ---------------------------------------------------------------------------------------------
-def variance_view(model, b_v, figsize, dpi):
-    """The two panels of :func:`variance_estimate_app`, built once: ``(live, artists)``."""
+B_V_MAX = 0.995            # the b_v slider's largest value
+
+
+def variance_view(model, b_v, figsize, dpi, b_v_max=B_V_MAX):
+    """The two panels of :func:`variance_estimate_app`, built once: ``(live, artists)``. The y
+    range holds every curve for every :math:`b_v` up to ``b_v_max``: the raw estimate is lowest
+    at k = 1 for the largest :math:`b_v`, :math:`(1 - b_v) g_1^2`."""
     live = BlitFigure(figsize=figsize, dpi=dpi, ncols=2, sharex=True)
     raw, corr = model.estimates(b_v)
+    lowest_raw = np.min(model.estimates(b_v_max)[0], axis=0)
     artists = {}
     for i, ax in enumerate(live.axes):
         lines = traces.moment_estimates(model.g, raw, corr, model.second_moment, ax=ax, coordinate=i)
         artists[f"raw_{i + 1}"], artists[f"corrected_{i + 1}"] = lines["raw"], lines["corrected"]
         ax.set_title(f"coordinate {i + 1}: $\\mu$ = {model.mean[i]:g}, $\\sigma$ = {model.std[i]:g}")
         lo = max(float(np.min(model.g[:, i] ** 2)), 1e-4 * model.second_moment[i])
-        ax.set_ylim(lo, 30 * model.second_moment[i])
-    live.axes[0].legend(loc="lower right", fontsize=8)
+        ax.set_ylim(min(lo, 0.5 * float(lowest_raw[i])), 30 * model.second_moment[i])
+        ax.set_ylabel("second moment")              # the title names the coordinate
+    # under the panels: inside, the legend covered the raw estimate's curve
+    live.fig.legend(*live.axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=4,
+                    fontsize="small", frameon=False)
     live.freeze_layout()
     live.set_moving(list(artists.values()))
     artists["text"] = widgets.HTML()
@@ -80,7 +89,7 @@ def variance_estimate_app(mean=(1.0, 0.0), std=(0.3, 2.0), steps=200, seed=0, b_
         raise ValueError(f"b_v must lie on the slider, in [0.5, 0.995]; got {b_v!r}")
     model = VarianceModel(mean, std, steps, seed)
     live, artists = variance_view(model, b_v, figsize, dpi)
-    controls = {"b_v": slider(b_v, 0.5, 0.995, 0.005, description="$b_v$")}
+    controls = {"b_v": slider(b_v, 0.5, B_V_MAX, 0.005, description="$b_v$")}
     app = App(controls, live, lambda values: variance_update(model, live, artists, values),
               header=artists["text"], model=model, artists=artists, observe=True)
     app.redraw()
@@ -94,17 +103,47 @@ NAMES = {"sgd": "SGD, fixed step", "filtered": r"filtered SGD ($\hat m_k$)", "ad
 COLOURS = {"sgd": "C3", "filtered": "C0", "adam": "C2"}
 
 
+ZOOM = 0.3      # the lower panels show x* ± ZOOM: the stall balls are ~0.05-0.2 wide
+
+
+def _zoom_panel(ax, model, run, m):
+    """The tail of run ``run`` near x* (x* ± ZOOM) with its ball: ``(path, disc, circle)``."""
+    (path,) = ax.plot(run[:, 0], run[:, 1], "-", color=COLOURS[m], lw=1.2, alpha=0.85, zorder=4)
+    r = model.stall_distance(run)
+    ball = traces.stall_radius(model.xstar, r if np.isfinite(r) else 0.0, ax=ax, lw=2.5, zorder=6)
+    (disc,) = ax.fill(*traces.circle_points(model.xstar, r if np.isfinite(r) else 0.0),
+                      color=COLOURS[m], alpha=0.35, lw=0, zorder=5)
+    ax.plot(*model.xstar, "*", color="k", markersize=10, zorder=3)   # static: under the moving
+    ax.set(xlim=(model.xstar[0] - ZOOM, model.xstar[0] + ZOOM), xticks=[], yticks=[],
+           ylim=(model.xstar[1] - ZOOM, model.xstar[1] + ZOOM), aspect="equal")
+    return path, disc, ball
+
+
 def filtered_view(model, runs, xlim, ylim, figsize, dpi):
-    """The four panels of :func:`filtered_sgd_app` drawn from ``runs``, built once:
-    ``(live, artists)``."""
-    live = BlitFigure(figsize=figsize, dpi=dpi, ncols=4)
+    """The panels of :func:`filtered_sgd_app` drawn from ``runs``, built once: ``(live,
+    artists)``. Top: the three paths over the summands; below each, the same run magnified around
+    x* (its ball is a few pixels wide in the top panel); right: the distances to x*."""
+    live = BlitFigure(figsize=figsize, dpi=dpi, nrows=2, ncols=4, height_ratios=[1, 1],
+                      width_ratios=[1, 1, 1, 0.9])
+    grid = live.axes[0, 0].get_gridspec()
+    for ax in live.axes[:, 3]:
+        ax.remove()
+    zooms = list(live.axes[1, :3])
+    live.axes = [*live.axes[0, :3], live.fig.add_subplot(grid[:, 3]), *zooms]
     artists = {}
     for ax, m in zip(live.axes[:3], model.METHODS):
         drawn = traces.path_over_summands(model.problem, runs[m], xlim, ylim, ax=ax,
                                           radius=model.stall_distance(runs[m]),
-                                          center=model.xstar, color=COLOURS[m], title=NAMES[m])
-        artists[f"{m}_path"], artists[f"{m}_ball"] = drawn["path"], drawn["ball"]
+                                          center=model.xstar, color=COLOURS[m], title=NAMES[m],
+                                          ball_fill=COLOURS[m], ball_lw=2.5)   # seen on a projector
+        # in drawing order (blitting draws the moving artists in this order): path, disc, circle
+        artists[f"{m}_path"], artists[f"{m}_disc"] = drawn["path"], drawn["disc"]
+        artists[f"{m}_ball"] = drawn["ball"]
         ax.title.set_color(COLOURS[m])          # the title is the legend of the right panel too
+    for ax, m in zip(zooms, model.METHODS):
+        artists[f"{m}_zpath"], artists[f"{m}_zdisc"], artists[f"{m}_zball"] = _zoom_panel(
+            ax, model, runs[m], m)
+    zooms[0].set_ylabel(f"near $x^\\star$ (± {ZOOM:g})")
     axd = live.axes[3]
     for m in model.METHODS:
         artists[f"{m}_distance"] = traces.distances(runs[m], model.xstar, ax=axd, color=COLOURS[m],
@@ -140,7 +179,12 @@ def filtered_update(model, live, artists, values):
     for m, X in runs.items():
         r = model.stall_distance(X)
         artists[f"{m}_path"].set_data(X[:, 0], X[:, 1])
-        artists[f"{m}_ball"].set_data(*traces.circle_points(model.xstar, r if np.isfinite(r) else 0.0))
+        circle = traces.circle_points(model.xstar, r if np.isfinite(r) else 0.0)
+        artists[f"{m}_ball"].set_data(*circle)
+        artists[f"{m}_disc"].set_xy(np.column_stack(circle))
+        artists[f"{m}_zpath"].set_data(X[:, 0], X[:, 1])
+        artists[f"{m}_zball"].set_data(*circle)
+        artists[f"{m}_zdisc"].set_xy(np.column_stack(circle))
         artists[f"{m}_distance"].set_data(k, model.distances(X))
         label = NAMES[m].split(" (")[0]
         parts.append(f"{label}: {r:.3f}" if np.isfinite(r) else f"{label}: diverged")
@@ -150,13 +194,13 @@ def filtered_update(model, live, artists, values):
 
 
 def filtered_sgd_app(model=None, step=0.2, b_m=0.9, b_v=0.999, eps=1e-8, batch_size=1,
-                     xlim=(-1.3, 2.5), ylim=(-0.9, 2.4), figsize=(12.0, 3.6), dpi=80):
+                     xlim=(-1.3, 2.5), ylim=(-0.9, 2.4), figsize=(12.0, 6.0), dpi=80):
     r"""SGD vs filtered SGD vs Adam on the level sets of the summands, with sliders
     γ (``step``, log), :math:`b_m`, :math:`b_v`, ε (``eps``, log) and the batch size.
 
     Panels: the three paths, each over the summands' level sets with a dashed circle whose radius
-    is the mean distance to :math:`x^\star` over the last iterations ("the ball it stalls in"), and
-    the distances :math:`\|x_k - x^\star\|` of all three against k. Only the runs whose inputs
+    is the mean distance to :math:`x^\star` over the last iterations ("the ball it stalls in"),
+    below each the same run magnified around :math:`x^\star` (``ZOOM``), and the distances :math:`\|x_k - x^\star\|` of all three against k. Only the runs whose inputs
     changed are recomputed (``model``: a
     :class:`~course_utils.models.adaptive.FilteredRunsModel`, by default on 8 elliptic summands);
     only the moving artists are redrawn.

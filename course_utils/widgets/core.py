@@ -315,8 +315,8 @@ class App(widgets.VBox):
         try:
             for name in order:
                 w = self.controls[name]
-                if w.value != values[name]:
-                    w.value = values[name]
+                if w.value != values[name] or not on_grid(w, values[name]):
+                    set_value(w, values[name])
                     changed = True
         finally:
             self._held -= 1
@@ -432,7 +432,8 @@ def log_slider(value, lo, hi, description="", steps=200, readout_format=".3g", *
     back, so a value off the grid drifts (0.2 becomes 0.197). Here the grid is anchored at
     ``value`` and has a whole number of steps per decade: the opening value and every power-of-ten
     multiple of it (0.1, 1, 10 for an opening 0.1) are grid points and stay what they are. The
-    range is ``lo``..``hi`` shrunk to the grid (by less than one step at each end).
+    range is ``lo``..``hi`` shrunk to the grid (by less than one step at each end). A value set
+    later from Python through :func:`set_value` (presets, reset) re-anchors the grid at that value.
 
     Raises ``ValueError`` unless ``0 < lo <= value <= hi``.
 
@@ -445,15 +446,65 @@ def log_slider(value, lo, hi, description="", steps=200, readout_format=".3g", *
             raise ValueError(f"log_slider: {name} must be a positive finite number; got {v!r}")
     if not lo <= value <= hi:
         raise ValueError(f"log_slider: value must lie in [lo, hi] = [{lo:g}, {hi:g}]; got {value:g}")
-    a, b, v = np.log10(lo), np.log10(hi), np.log10(value)
+    a, b = np.log10(lo), np.log10(hi)
     per_decade = max(1, int(np.ceil(steps / max(b - a, 1e-12))))
     step = 1.0 / per_decade
-    lo_exp = v - np.floor((v - a) / step + 1e-9) * step
-    hi_exp = v + np.floor((b - v) / step + 1e-9) * step
-    return widgets.FloatLogSlider(value=value, base=10, min=lo_exp, max=hi_exp, step=step,
-                                  description=description, readout_format=readout_format,
-                                  continuous_update=True, style={"description_width": "initial"},
-                                  **kwargs)
+    lo_exp, hi_exp = _log_grid(value, lo, hi, step)
+    s = widgets.FloatLogSlider(value=value, base=10, min=lo_exp, max=hi_exp, step=step,
+                               description=description, readout_format=readout_format,
+                               continuous_update=True, style={"description_width": "initial"},
+                               **kwargs)
+    s._course_bounds = (float(lo), float(hi))       # set_value re-anchors the grid inside these
+    return s
+
+
+def _log_grid(value, lo, hi, step):
+    """The exponent range ``(min, max)`` of a grid with spacing ``step`` (in log10) through
+    ``value``, inside ``[lo, hi]`` and shorter by less than one step at each end."""
+    a, b, v = np.log10(lo), np.log10(hi), np.log10(value)
+    return (float(v - np.floor((v - a) / step + 1e-9) * step),
+            float(v + np.floor((b - v) / step + 1e-9) * step))
+
+
+def on_grid(w, value):
+    r"""Whether the browser can show ``value`` on slider ``w`` exactly: a log slider sits on the grid
+    :math:`10^{\min + j\,\mathrm{step}}` and sends back the grid point nearest to what it was
+    given; any other control: always True."""
+    if not isinstance(w, widgets.FloatLogSlider):
+        return True
+    if not isinstance(value, (int, float, np.floating, np.integer)) or not value > 0:
+        return False
+    j = (np.log10(value) - w.min) / w.step
+    return bool(abs(j - np.round(j)) < 1e-6)
+
+
+def set_value(w, value):
+    """Set control ``w`` to ``value`` from Python so that the browser shows, and sends back, exactly
+    ``value`` (a preset, a reset, one control moving another).
+
+    A log slider shows only its grid points; for a value off the grid the grid is re-anchored at
+    ``value`` (same spacing, range inside the slider's original ``lo``..``hi``) and min, max and
+    value reach the browser in one message, so a preset γ = 1 on a slider that opened at 0.5 is
+    1, not 1.001. Any other control just gets ``w.value = value``.
+
+    >>> s = log_slider(0.5, 0.1, 3.0)
+    >>> on_grid(s, 1.0), on_grid(s, 0.5)
+    (False, True)
+    >>> set_value(s, 1.0); s.value, on_grid(s, 1.0)
+    (1.0, True)
+    """
+    if not isinstance(w, widgets.FloatLogSlider) or on_grid(w, value):
+        w.value = value
+        return
+    lo, hi = getattr(w, "_course_bounds", (w.base ** w.min, w.base ** w.max))
+    if not lo * (1 - 1e-9) <= value <= hi * (1 + 1e-9):
+        w.value = value                                   # out of range: the slider clamps it
+        return
+    lo_exp, hi_exp = _log_grid(min(max(value, lo), hi), lo, hi, w.step)
+    with w.hold_sync():                                   # one message: min, max and value
+        w.min, w.max = min(w.min, lo_exp), max(w.max, hi_exp)   # widen first: nothing clamps
+        w.value = value
+        w.min, w.max = lo_exp, hi_exp
 
 
 def _wrap_lines(text, fits):

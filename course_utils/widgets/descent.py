@@ -30,7 +30,7 @@ from .. import _checks
 from ..metric import Metric
 from ..models.descent import DescentModel, ScaledDescentModel, StepModel
 from ..plots import core as plots
-from .core import App, BlitFigure, log_slider, same_value, slider
+from .core import App, BlitFigure, log_slider, same_value, set_value, slider
 
 __all__ = ["step_model_app", "gd_explorer", "scaled_gd_explorer"]
 
@@ -186,7 +186,6 @@ def _iterates_panel(ax, f, x0, H, xlim, ylim, levels, grid):
            "ring": plots.ellipse(np.ones(2) if H is None else H, x0, 1.0, ax=ax, color="C1",
                                  lw=1.3, ls="--", label="model level set at $x_k$"),
            "banner": plots.banner(ax, "diverges")}
-    ax.legend(loc="lower right", fontsize="x-small", framealpha=0.85)
     art["title"] = ax.set_title("γ = 0.000, k = 000: xₖ = [0.000, 0.000]")
     return art
 
@@ -198,7 +197,6 @@ def _gap_panel(ax, iterations):
            "theory": plots.rate_line(0.5, iterations, ax=ax, color="k", lw=1.3, zorder=3,
                                      label="theory: $\\rho(\\gamma)^{2k}$ gap$_0$"),
            "gap_k": plots.point([0.0, 1.0], ax=ax, color="C3", markersize=8, mec="k")}
-    ax.legend(loc="upper right", fontsize="small")
     art["rate_title"] = ax.set_title("ρ(γ) = max|1 − γλ| = 0.000")
     return art
 
@@ -276,6 +274,7 @@ def gd_explorer(f, step=1.0, x0=(-4.0, 1.5), iterations=200, H=None, step_max=2.
     live = BlitFigure(figsize=figsize, dpi=dpi, ncols=2, width_ratios=[1.3, 1])
     art = _iterates_panel(live.axes[0], f, x0, model.H, xlim, ylim, levels, grid)
     art.update(_gap_panel(live.axes[1], model.iterations))
+    _legend_below(live.fig, live.axes, ncols=6)
     live.freeze(_moving(art))
     play, k = _play_controls(model.iterations, model.iterations)
     controls = {"step": slider(step, 0.02, step_max, step=0.002, description="step γ"),
@@ -298,8 +297,20 @@ def _descent_panel(ax, f, x0, color, xlim, ylim, levels, grid):
            "ring": plots.ellipse(np.ones(2), x0, 1.0, ax=ax, color="C1", lw=1.3, ls="--",
                                  label="model level set at $x_k$")}
     plots.point(x0, ax=ax, marker="s", color="k", markersize=7, label="$x_0$")
-    ax.legend(loc="lower right", fontsize="x-small", framealpha=0.85)
     return art
+
+
+def _legend_below(fig, axes, ncols):
+    """One legend for ``axes`` (each label once) under the panels, outside them: inside a panel
+    it covered x* and the convergence curves at projector font sizes."""
+    handles, labels = [], []
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    return fig.legend(handles, labels, loc="outside lower center", ncols=ncols, fontsize="small",
+                      frameon=False)
 
 
 def _scaled_view(model, live, xlim, ylim, levels, grid):
@@ -322,7 +333,7 @@ def _scaled_view(model, live, xlim, ylim, levels, grid):
                                           label="scaled GD")
     art["scaled_theory"] = plots.rate_line(0.5, n, ax=axc, color="k", lw=1.3, zorder=3)
     art["k_line"] = axc.axvline(0, color="0.3", lw=1)
-    axc.legend(loc="upper right", fontsize="small")
+    _legend_below(live.fig, [ax0, axc], ncols=6)
     axc.set_title("at the best γ")
     live.freeze(_moving(art))
     return art
@@ -371,7 +382,8 @@ def _link_metric_controls(model, pick, h1, h2, hold):
             return
         sync["on"] = True
         with hold():
-            h1.value, h2.value = float(H[0]), float(H[1])
+            set_value(h1, float(H[0]))
+            set_value(h2, float(H[1]))
         sync["on"] = False
 
     def on_h(change):

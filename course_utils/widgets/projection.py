@@ -23,10 +23,20 @@ GD_ITERATIONS = 200            # enough for GD to reach its star up to 0.99 x th
 FIGSIZE = {"notebook": (8.0, 5.4), "lecture": (7.6, 4.1)}   # lecture: fits 1280 x 720 with sliders
 
 
-def _status(dist):
-    parts = [f"{name} diverged" if not np.isfinite(d) else
+def _status(dist, adam_steps=None, adam_converged=True, adam_residual=0.0):
+    """The line above the figure: each end point's distance to its projection (below 1e-8 it is
+    round-off and printed as a bound), and whether Adam converged within its budget."""
+    parts = [f"{name} diverged" if not np.isfinite(d) else f"{name} < 1e-8" if d < 1e-8 else
              f"{name} {d:.1e}" if d < 1e-3 else f"{name} {d:.2f}" for name, d in dist.items()]
-    return "distance of the end point to its projection:  " + ",  ".join(parts)
+    text = "distance of the end point to its projection:  " + ",  ".join(parts)
+    if adam_steps is not None:
+        text += (f" (Adam on the line after {adam_steps} steps)" if adam_converged else
+                 f" (Adam after {adam_steps} steps, not converged: aᵀx − β = {adam_residual:.2f})")
+    return text
+
+
+def _adam_label(converged, steps):
+    return "Adam's limit" if converged else f"Adam after {steps} steps (not converged)"
 
 
 def on_screen(point, lim, inset=0.03):
@@ -74,8 +84,9 @@ def _view(pic, lim, figsize, dpi):
     ax.set(xlim=lim, ylim=lim, xlabel="$x_1$", ylabel="$x_2$",
            title=r"Where does each method land on $\{x : a^Tx = \beta\}$?")
     ax.set_aspect("equal", adjustable="box")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=None if lecture else 8,
-              framealpha=0.9)                  # lecture: the style's own (projector) font sizes
+    art["legend_kw"] = dict(loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                            fontsize=None if lecture else 8, framealpha=0.9)   # lecture: the style's sizes
+    ax.legend(**art["legend_kw"])
     live.freeze_layout()
     live.set_moving([art["circle"], *art["ellipses"], art["gd"], art["scaled_gd"], art["sgd"],
                      art["adam"], art["x0"], art["proj"], art["proj_h"], art["adam_end"]])
@@ -105,7 +116,14 @@ def _update(pic, lim, live, art):
                 off.append(f"{name} projection off-screen at ({point[0]:.1f}, {point[1]:.1f})")
         end = fr.runs["adam"][-1]
         art["adam_end"].set_data([end[0]], [end[1]])
-        art["status"].value = _status(fr.distances) + "".join("; " + o for o in off)
+        label = _adam_label(fr.adam_converged, fr.adam_steps)
+        if art["adam_end"].get_label() != label:           # the legend is in the background
+            art["adam_end"].set_label(label)
+            live.axes.legend(**art["legend_kw"])
+            live.invalidate()
+        art["status"].value = (_status(fr.distances, fr.adam_steps, fr.adam_converged,
+                                       float(end @ pic.a - pic.beta))
+                               + "".join("; " + o for o in off))
         live.refresh()
     return update
 
@@ -119,7 +137,9 @@ def projection_app(a=(1.0, 3.0), beta=3.0, x0=(-2.5, -1.5), h=(1.0, 6.0), step_f
     each method's stability bound (up to ``step_fraction_max`` > 1, so that divergence can be
     shown), and ``step``: Adam's initial step :math:`\gamma_0` (decaying as
     :math:`\gamma_0/(1 + (k-1)/10)`), given as ``step={"adam": 0.3}`` (the default) like the
-    other apps with several methods. GD and scaled GD take 200 steps, SGD 200, Adam 150.
+    other apps with several methods. GD and scaled GD take 200 steps, SGD 200; Adam runs until it
+    stays within 1e-3 of the line (at most 1000 steps; otherwise its marker and the status line
+    say "after 1000 steps, not converged").
 
     A projection outside the view is drawn on the border as a triangle pointing toward it (and
     named in the status line). ``figsize`` defaults to one that fits a 1280 x 720 projector with
