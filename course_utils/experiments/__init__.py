@@ -37,6 +37,7 @@ fair step-size rule), :mod:`.measures` (what an end point is measured by), :mod:
 study), :mod:`.cli` (the command line). Everything is importable from the package itself.
 """
 
+from .. import landscape, nets, training  # noqa: F401  (experiments.training as before the split)
 from .config import (ADAM_STEP, PLANE_TEST_SET, SGD_STEPS, SIGMAS, SLIDES, TEST_SET, _algorithms,
                      _seeds, _sigmas, check_step, data, parse_seeds, plane_test_data, sgd_step,
                      test_data)

@@ -42,7 +42,7 @@ __all__ = ["GRID", "ADAM_WINDOW", "SGD_CANDIDATES", "TUNE_SEEDS", "TUNE_MAX_EPOC
            "EXTRA_EPOCHS", "ADAM_STEPS", "candidates", "select_steps", "RULE"]
 
 #: The step grid shared by both optimizers: 1 and 3 times every power of ten from 1e-12 to 1.
-GRID = tuple(sorted(m * 10.0 ** e for e in range(-12, 1) for m in (1, 3) if m * 10.0 ** e <= 1))
+GRID = tuple(sorted(float(f"{m}e{e}") for e in range(-12, 1) for m in (1, 3) if m * 10.0 ** e <= 1))
 #: Adam's window of the grid (the same at every σ: Adam's step is a distance per coordinate).
 ADAM_WINDOW = (3e-4, 1e-1)
 #: How many of the largest stable grid steps SGD tries at each σ.
