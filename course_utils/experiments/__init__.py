@@ -22,12 +22,25 @@ Command line::
     python -m course_utils.experiments sharp-flat --json            # one record per run
     python -m course_utils.experiments sharp-flat --seed 3 --adam-step 1e-3 --sigmas 0.01,1
     python -m course_utils.experiments sharp-flat --sgd-step 0.3,0.3,0.1,1.5e-6,3e-10
-    python -m course_utils.experiments sharp-flat --seeds 0-9 --save runs.npz
+    python -m course_utils.experiments sharp-flat --fair --adam-step 1e-3   # the fair protocol
+    python -m course_utils.experiments sharp-flat --seeds 0-9 --save runs.npz [--force]
+    python -m course_utils.experiments tune-steps                   # the protocol's step choice
+    python -m course_utils.experiments build-study [--add-fair]     # make study
 
-The step sizes: ``--adam-step`` is Adam's γ (one for every σ); ``--sgd-step`` is SGD's γ, one
-number for every σ or a comma-separated list with one per σ (``--sgd-steps``, the spelling of
-issue #12, is accepted as well). In Python the same is the ``step`` argument of :func:`sweep` and
-:func:`sharp_flat`: ``step={"adam": 1e-3, "sgd": (0.3, 0.3, 0.1, 1.5e-6, 3e-10)}``.
+The step sizes: ``--adam-step`` is Adam's γ and ``--sgd-step`` SGD's, each one number for every σ
+or a comma-separated list with one per σ (``--sgd-steps``, the spelling of issue #12, is
+accepted as well). ``--fair`` takes both from the fair protocol (:mod:`.protocol`: one rule for
+both optimizers, chosen per σ, stored with the study) and trains every run
+:data:`.protocol.EXTRA_EPOCHS` epochs past its first zero-loss epoch (``--extra-epochs N`` sets
+that alone). In Python the same is the ``step`` argument of :func:`sweep` and :func:`sharp_flat`:
+``step={"adam": 1e-3, "sgd": (0.3, 0.3, 0.1, 1.5e-6, 3e-10)}``, and ``extra_epochs=``.
+
+``--save`` writes exactly the file named, which must end in ``.npz`` (``out.txt`` or ``adir`` is
+refused, not turned into ``out.txt.npz``); its folder is checked before training, and an
+existing file is kept unless ``--force``. ``--seeds`` may ask for at most 10,000 seeds, and runs
+whose memory would exceed half of what is available are refused before anything is allocated.
+Ctrl-C stops every worker within about a second, prints and saves the runs that had finished,
+and exits with status 130.
 
 A progress bar goes to stderr. A run that diverges is reported as such (``diverged`` in the table,
 ``null`` numbers in the JSON), never a crash. This package imports neither matplotlib nor ipywidgets. Its modules, by kind: :mod:`.config`

@@ -4,8 +4,8 @@ Each claim is a yes/no question about one pair (Adam's run and SGD's run of the 
 same θ0 and batches) or one run; :func:`claim_table` counts where it is true, with a 95 % Wilson
 interval (:mod:`.stats`) and a verdict, for one or several settings (Adam's steps). A claim
 that needs a number the setting did not measure (the off-curve accuracy and the normalized
-sharpness exist only in the fair settings; the flat radius only in "main" and the fair ones) is
-left out for that setting (None).
+sharpness exist only in the fair settings; the flat radius only in "main" and the fair ones, and
+only for runs that end at zero loss) counts only the cases that have it: ``n`` says how many.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def _pair(field, better):
 #: name -> (slide, σ values, kind, test). kind "pair": test(adam_record, sgd_record);
 #: "run": test(record) over both algorithms; "sgd": test(sgd_record).
 CLAIMS = {
-    "runs reach training loss 0": ("40-49", SMALL + LARGE, "run", lambda r: r["final_loss"] == 0.0),
+    "runs end at training loss 0": ("40-49", SMALL + LARGE, "run", lambda r: r["final_loss"] == 0.0),
     "σ ≤ 1: Adam ends with the larger ‖θ_end‖": ("50", SMALL, "pair", _pair("norm_theta_end", lambda a, s: a > s)),
     "σ ≤ 1: Adam's bound L_m is larger": ("50", SMALL, "pair", _pair("lipschitz_end", lambda a, s: a > s)),
     "σ ≤ 1: Adam's L_m ≥ 10× SGD's": ("50", SMALL, "pair", _pair("lipschitz_end", lambda a, s: a >= 10 * s)),
@@ -55,8 +55,9 @@ CLAIMS = {
 
 
 def claim_counts(study, setting, name):
-    """``(k, n)``: in how many of the setting's cases the claim ``name`` is true (None if the
-    setting lacks the field)."""
+    """``(k, n)``: in how many of the setting's cases the claim ``name`` is true. A case whose
+    number is missing (the flat radius of a run that does not end at zero loss, a field the
+    setting did not measure) is left out of n; None if no case is left."""
     slide, sigmas, kind, test = CLAIMS[name]
     k = n = 0
     for seed in study.seeds:
@@ -65,10 +66,9 @@ def claim_counts(study, setting, name):
             outs = ([test(a, g)] if kind == "pair" else [test(g)] if kind == "sgd"
                     else [test(a), test(g)])
             for o in outs:
-                if o is None:
-                    return None
-                k, n = k + bool(o), n + 1
-    return k, n
+                if o is not None:
+                    k, n = k + bool(o), n + 1
+    return (k, n) if n else None
 
 
 def claim_table(study, settings, claims=None):
