@@ -116,7 +116,7 @@ notebooks: $(STAMP)
 nav: $(STAMP)
 	$(BIN)/python tools/nav.py
 
-## make study: retrain and measure notebook 04's shipped study (10 seeds; minutes) into course_utils/data/
+## make study: retrain and measure notebook 04's shipped study (10 seeds: the lecture settings, the fair protocol's step choice and its settings; about an hour on 2 cores) into course_utils/data/
 study: $(STAMP)
 	$(BIN)/python -m course_utils.experiments build-study
 

@@ -4,6 +4,7 @@ from the shipped study, their callbacks, and notebook 04's execution time.
     python benchmarks/bench_04_sweep.py            # everything (a few minutes)
     python benchmarks/bench_04_sweep.py --quick    # skip the 10-seed sweep and the notebook
     python benchmarks/bench_04_sweep.py --voila    # also: Voila's time until notebook 04's apps show
+    python benchmarks/bench_04_sweep.py --fair-only  # only: 10 seeds of the default and fair settings
 
 Targets (issue 12): 10 seeds (100 trainings to zero loss) <= 30 s on 2 cores, 2 seeds <= 8 s,
 apps ready in well under 5 s, notebook 04 executes in <= 30 s. Not a test: timings depend on the
@@ -61,7 +62,27 @@ def sweep_timings(seeds, target):
     return res, one
 
 
+def fair_timings(seeds=tuple(range(10))):
+    """10 seeds of the default setting, then of the fair protocol's setting (the rule's steps,
+    EXTRA_EPOCHS past zero loss), each timed from an empty cache."""
+    from course_utils.experiments import protocol
+    chosen = experiments.load_study().meta["protocol"]["chosen"]
+    for label, kw in (("default setting", {}),
+                      ("fair setting (rule's steps, +%d epochs)" % protocol.EXTRA_EPOCHS,
+                       {"step": {"adam": tuple(chosen["adam"]), "sgd": tuple(chosen["sgd"])},
+                        "extra_epochs": protocol.EXTRA_EPOCHS})):
+        experiments.cache_clear()
+        t0, c0 = time.perf_counter(), time.process_time()
+        res = experiments.sweep(seeds, **kw)
+        report(f"sweep(), {len(seeds)} seeds, {label}", time.perf_counter() - t0, 30.0,
+               f", CPU {time.process_time() - c0:.1f} s, {sum(r.converged for r in res)}/{len(res)} at loss 0")
+
+
 def main(argv):
+    if "--fair-only" in argv:
+        print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
+        fair_timings()
+        return
     quick = "--quick" in argv
     print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
     print(f"cores: {os.cpu_count()}, OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', '(unset)')}")

@@ -29,6 +29,7 @@ This module imports neither matplotlib nor ipywidgets.
 from __future__ import annotations
 
 import numbers
+import os
 import types
 from dataclasses import dataclass, field
 
@@ -36,9 +37,29 @@ import numpy as np
 
 from . import _checks, nets, optimizers
 
-__all__ = ["RunConfig", "RunResult", "train", "check_seed", "ALGORITHMS"]
+__all__ = ["RunConfig", "RunResult", "train", "check_seed", "ALGORITHMS", "Interrupted",
+           "check_memory", "memory_needed", "available_memory"]
 
 ALGORITHMS = ("adam", "sgd")
+
+
+class Interrupted(KeyboardInterrupt):
+    """Training was stopped (Ctrl-C, or the ``stop`` event of :func:`train`) at an epoch boundary.
+
+    ``results`` holds every run in the order of the configs: the runs that had finished are
+    complete; the others carry ``interrupted=True`` (their θ_end is where they were stopped).
+    ``finished`` lists only the complete ones. A ``KeyboardInterrupt``, so code that does not
+    know it still stops.
+    """
+
+    def __init__(self, results):
+        super().__init__(f"training interrupted: {sum(not r.interrupted for r in results)} of "
+                         f"{len(results)} runs finished")
+        self.results = results
+
+    @property
+    def finished(self):
+        return [r for r in self.results if not r.interrupted]
 
 
 def check_seed(seed, name="seed"):
@@ -96,6 +117,8 @@ class RunResult:
     lipschitz_end: float
     history: dict = field(default_factory=dict, repr=False)
     seed: int = 0
+    first_zero_epoch: int | None = None
+    interrupted: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "theta0", _readonly(self.theta0))
@@ -251,8 +274,45 @@ def _record_epochs(max_epochs, points=30):
     return set(e.tolist())
 
 
+def available_memory():
+    """Bytes of memory available to a new allocation (Linux ``MemAvailable``; else the free
+    physical pages; None when neither can be read)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def memory_needed(n_runs, n_points, spec=None):
+    """An estimate, in bytes, of what :func:`train` holds for ``n_runs`` runs on ``n_points``
+    points: per run about 12 parameter vectors (θ0, θ_end, the stack, its gradient, Adam's m and
+    v, temporaries and the results' copies) and the stored layer outputs of a full-data pass."""
+    spec = spec or nets.default_spec()
+    per_run = 12 * spec.size * 8 + 2 * sum(spec.widths[1:]) * n_points * 8
+    return int(n_runs) * per_run
+
+
+def check_memory(n_runs, n_points, spec=None, what="these runs"):
+    """A ``MemoryError`` naming the size *before* anything is allocated, when ``n_runs`` runs
+    would need more than half of the available memory."""
+    need = memory_needed(n_runs, n_points, spec)
+    avail = available_memory()
+    if avail is not None and need > avail / 2:
+        raise MemoryError(f"{what} ({n_runs} runs on {n_points} points) need about "
+                          f"{need / 2**30:.1f} GiB; only {avail / 2**30:.1f} GiB are available "
+                          f"(at most half is used): train fewer seeds or sigmas at once")
+    return need
+
+
 def train(configs, X, y, *, seed=0, batch_size=20, max_epochs=5000, theta0=None, spec=None,
-          b_m=0.9, b_v=0.999, eps=1e-8, blowup=1e30, progress=None):
+          b_m=0.9, b_v=0.999, eps=1e-8, blowup=1e30, progress=None, extra_epochs=0, stop=None):
     r"""Train every configuration to zero training hinge loss, all runs batched in one stack.
 
     Parameters
@@ -275,6 +335,17 @@ def train(configs, X, y, *, seed=0, batch_size=20, max_epochs=5000, theta0=None,
         the output is then constant in x and can never reach zero loss) stops and is flagged
         ``diverged``; the other runs go on
     progress : optional callable ``(finished, total, epoch)`` called after every epoch
+    extra_epochs : int >= 0
+        How long a run goes on after its *first* zero-loss epoch (``first_zero_epoch``): 0 stops
+        there (the lecture's rule); ``E`` trains every run the same ``E`` epochs further, so the
+        end points compared are where each optimizer settles, not where it first enters the
+        zero-loss region. At zero hinge loss every mini-batch gradient is exactly 0: SGD does not
+        move any more, Adam moves only on its momentum (and gets gradients again if that takes it
+        out of the zero-loss region). ``converged`` is then "loss 0 at the end"; a run that leaves
+        zero loss keeps training until ``first_zero_epoch + E`` (or ``max_epochs``).
+    stop : optional ``threading.Event``: when it is set, training stops at the next epoch
+        boundary and :class:`Interrupted` is raised with the results so far. Ctrl-C
+        (``KeyboardInterrupt``) in the training loop does the same.
 
     Returns
     -------
@@ -309,8 +380,14 @@ def train(configs, X, y, *, seed=0, batch_size=20, max_epochs=5000, theta0=None,
     batch_size = _checks.positive_int(batch_size, "batch_size")
     max_epochs = _checks.positive_int(max_epochs, "max_epochs")
     blowup = _checks.positive(blowup, "blowup")
+    if isinstance(extra_epochs, bool) or not isinstance(extra_epochs, numbers.Integral) or extra_epochs < 0:
+        raise ValueError(f"extra_epochs must be an integer >= 0; got {extra_epochs!r}")
+    extra_epochs = int(extra_epochs)
+    if X.shape[0] == 0:
+        raise ValueError("X is empty: give at least one training point")
     optimizers.make("adam", 1.0, b_m=b_m, b_v=b_v, eps=eps)     # checks Adam's parameters
     R = len(configs)
+    check_memory(R, X.shape[0], spec)
     run_seed = np.array([seed if c.seed is None else c.seed for c in configs])
     seeds = sorted(set(run_seed.tolist()))
     if theta0 is None:
@@ -337,31 +414,45 @@ def train(configs, X, y, *, seed=0, batch_size=20, max_epochs=5000, theta0=None,
                      lipschitz_epoch=[0], lipschitz=[lip0[r]]) for r in range(R)]
         theta_end = theta0.copy()
         epochs = np.zeros(R, dtype=int)
+        first_zero = np.full(R, -1)
+        interrupted = np.zeros(R, dtype=bool)
         done = np.zeros(R, dtype=bool)
         blew = np.zeros(R, dtype=bool)
         record = _record_epochs(max_epochs)
 
         stacks = [_Stack(spec, configs, range(R), theta0, adam_kwargs)]
         finished_count = 0
+        stopped = False
         for epoch in range(1, max_epochs + 1):
-            perms = np.stack([batch_rngs[s].permutation(N) for s in seeds])      # (S, N)
-            for st in stacks:
-                if shared:
-                    for s0 in starts:
-                        b = perms[0, s0:s0 + batch_size]
-                        st.step(Xa[b], y[b])
-                else:
-                    pr = perms[seed_row[st.idx]]                                 # (R_live, N)
-                    for s0 in starts:
-                        b = pr[:, s0:s0 + batch_size]
-                        st.step(Xa[b], y[b])
+            if stop is not None and stop.is_set():
+                stopped = True
+                break
+            try:
+                perms = np.stack([batch_rngs[s].permutation(N) for s in seeds])      # (S, N)
+                for st in stacks:
+                    if shared:
+                        for s0 in starts:
+                            b = perms[0, s0:s0 + batch_size]
+                            st.step(Xa[b], y[b])
+                    else:
+                        pr = perms[seed_row[st.idx]]                                 # (R_live, N)
+                        for s0 in starts:
+                            b = pr[:, s0:s0 + batch_size]
+                            st.step(Xa[b], y[b])
+            except KeyboardInterrupt:           # Ctrl-C: stop here, keep what finished
+                stopped = True
+                break
             for st in stacks:
                 loss, dead = _full_loss(spec, st.theta, Xa, y, work=st.work(N))
                 norm = np.linalg.norm(st.theta, axis=1)
                 bad = ~np.isfinite(loss) | ~(norm <= blowup) | (dead & (loss > 0))
                 zero = (loss == 0.0) & ~bad
+                new_zero = zero & (first_zero[st.idx] < 0)
+                first_zero[st.idx[new_zero]] = epoch
+                reached = first_zero[st.idx] >= 0
+                budget = reached & (epoch >= first_zero[st.idx] + extra_epochs)
                 last = epoch == max_epochs
-                leave = zero | bad | last
+                leave = budget | bad | last
                 rec = np.full(leave.shape, epoch in record) | leave
                 lip = spec.lipschitz(np.where(bad[:, None], 0.0, st.theta)) if rec.any() else None
                 for i, r in enumerate(st.idx):
@@ -386,6 +477,13 @@ def train(configs, X, y, *, seed=0, batch_size=20, max_epochs=5000, theta0=None,
                 progress(finished_count, R, epoch)
             if not stacks:
                 break
+        if stopped:
+            for st in stacks:
+                for i, r in enumerate(st.idx):
+                    theta_end[r] = st.theta[i]
+                    epochs[r] = hist[r]["epoch"][-1]
+                    interrupted[r] = True
+                    blew[r] = not np.all(np.isfinite(st.theta[i]))
 
         ok = ~blew
         m_end = np.full((R, N), np.nan)
@@ -403,7 +501,11 @@ def train(configs, X, y, *, seed=0, batch_size=20, max_epochs=5000, theta0=None,
             train_accuracy=float(np.mean(np.sign(m_end[r]) == y)) if not blew[r] else float("nan"),
             lipschitz_theta0=float(lip0[r]),
             lipschitz_end=float(h["lipschitz"][-1]) if not blew[r] else float("nan"),
-            history=h, seed=int(run_seed[r])))
+            history=h, seed=int(run_seed[r]),
+            first_zero_epoch=int(first_zero[r]) if first_zero[r] >= 0 else None,
+            interrupted=bool(interrupted[r])))
+    if interrupted.any():
+        raise Interrupted(results)
     return results
 
 

@@ -4,6 +4,7 @@ results that a caller cannot corrupt, and a CLI that survives a closed pipe."""
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -126,3 +127,138 @@ def test_cli_survives_a_closed_pipe():
         os.close(write)
     assert "Traceback" not in out.stderr and "BrokenPipeError" not in out.stderr
     assert out.returncode == 0
+
+
+# ---------------------------------------------------------------- issue 20: the CLI and study files
+def run_cli(args, timeout=300):
+    return subprocess.run(CLI + args, capture_output=True, text=True, cwd=ROOT, env=env(),
+                          timeout=timeout)
+
+
+def test_ctrl_c_stops_a_multi_seed_run_and_saves_what_finished(tmp_path):
+    """SIGINT once a run has finished: the CLI stops (no traceback), exits 130 and saves exactly
+    the finished runs. (The old code trained every seed to the end, then gave a traceback.)"""
+    import signal
+    import time
+    out = tmp_path / "runs.npz"
+    proc = subprocess.Popen(CLI + ["--seeds", "0-5", "--sigmas", "5,10", "--adam-step", "0.01",
+                                   "--save", str(out)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=ROOT, env=env())
+    err = b""
+    deadline = time.monotonic() + 600            # a ceiling for a hang, not a timing
+    while time.monotonic() < deadline:
+        ch = proc.stderr.read1(4096)
+        if not ch:
+            break
+        err += ch
+        finished = [int(m) for m in re.findall(rb"\] (\d+)/24 runs finished", err)]
+        if finished and finished[-1] >= 1:
+            break
+    proc.send_signal(signal.SIGINT)
+    stdout, rest = proc.communicate(timeout=600)
+    err = (err + rest).decode()
+    assert proc.returncode == 130, err[-2000:]
+    assert "Traceback" not in err and "interrupted:" in err
+    with np.load(out) as z:
+        n = len(z["seed"])
+        assert 1 <= n < 24 and z["theta_end"].shape == (n, nets.default_spec().size)
+    assert f"interrupted: {n} of 24 runs had finished" in err
+
+
+@pytest.mark.parametrize("seeds, match", [("0-3000000000", "at most"), ("0-9999", "GiB")])
+def test_huge_seed_ranges_are_refused_before_allocating(seeds, match):
+    out = run_cli(["--seeds", seeds, "--max-epochs", "1", "--quiet"], timeout=120)
+    assert out.returncode == 2 and match in out.stderr and "Traceback" not in out.stderr
+
+
+def test_huge_seed_ranges_in_the_api():
+    with pytest.raises(ValueError, match="at most"):
+        experiments.parse_seeds("0-3000000000")
+    with pytest.raises(MemoryError, match="GiB"):
+        experiments.sweep(range(9000), max_epochs=1)
+    with pytest.raises(MemoryError, match="GiB"):
+        training.check_memory(10 ** 7, 100)
+
+
+@pytest.mark.parametrize("name, match", [("missing/out.npz", "does not exist"),
+                                         ("out.txt", "must end in .npz"),
+                                         ("adir", "must end in .npz"),
+                                         ("afile/out.npz", "does not exist")])
+def test_save_is_checked_before_training(tmp_path, name, match):
+    (tmp_path / "afile").write_text("x")
+    out = run_cli(["--sigmas", "10", "--max-epochs", "1", "--save", str(tmp_path / name)])
+    assert out.returncode == 2 and "--save" in out.stderr and match in out.stderr
+    assert "runs finished" not in out.stderr            # refused before any training
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+def test_save_refuses_an_unwritable_folder():
+    out = run_cli(["--sigmas", "10", "--max-epochs", "1", "--save", "/proc/out.npz"])
+    assert out.returncode == 2 and "cannot write" in out.stderr and "runs finished" not in out.stderr
+
+
+def test_save_keeps_the_name_and_refuses_to_overwrite(tmp_path):
+    target = tmp_path / "runs.npz"
+    args = ["--sigmas", "10", "--max-epochs", "1", "--quiet", "--save", str(target)]
+    assert run_cli(args).returncode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs.npz"]
+    first = target.read_bytes()
+    again = run_cli(args)
+    assert again.returncode == 2 and "--force" in again.stderr and target.read_bytes() == first
+    assert run_cli(args + ["--force"]).returncode == 0
+    with np.load(target) as z:
+        assert list(z["sigma"]) == [10.0, 10.0] and list(z["algorithm"]) == ["adam", "sgd"]
+
+
+def _copy_study(tmp_path):
+    import shutil
+    for suffix in (".json", ".npz"):
+        shutil.copy(experiments.STUDY_DIR / f"{experiments.STUDY_NAME}{suffix}", tmp_path)
+    return tmp_path / f"{experiments.STUDY_NAME}.json", tmp_path / f"{experiments.STUDY_NAME}.npz"
+
+
+def _rewrite_npz(path, change):
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files}
+    change(arrays)
+    with open(path, "wb") as fh:
+        np.savez_compressed(fh, **arrays)
+
+
+def _reverse_rows(a):
+    a["theta_end"] = a["theta_end"][::-1].copy()
+
+
+def _cut_theta(a):
+    a["theta_end"] = a["theta_end"][:, :100].copy()
+
+
+@pytest.mark.parametrize("damage", ["truncate npz", "garbage json", "drop records", "reverse rows",
+                                    "cut theta", "reverse rows, checksum updated"])
+def test_a_damaged_study_says_run_make_study(tmp_path, damage):
+    import hashlib
+    js, nz = _copy_study(tmp_path)
+    if damage == "truncate npz":
+        nz.write_bytes(nz.read_bytes()[:5000])
+    elif damage == "garbage json":
+        js.write_text(js.read_text()[:1000])
+    elif damage == "drop records":
+        meta = json.loads(js.read_text())
+        del meta["records"][3]
+        js.write_text(json.dumps(meta))
+    elif damage == "reverse rows":
+        _rewrite_npz(nz, _reverse_rows)
+    elif damage == "cut theta":
+        _rewrite_npz(nz, _cut_theta)
+    else:                                   # a consistent checksum does not hide swapped rows
+        _rewrite_npz(nz, _reverse_rows)
+        meta = json.loads(js.read_text())
+        meta["npz_sha256"] = hashlib.sha256(nz.read_bytes()).hexdigest()
+        js.write_text(json.dumps(meta))
+    with pytest.raises(experiments.StudyCorrupt, match=r"study is corrupt: run `make study`"):
+        experiments.load_study(str(tmp_path))
+
+
+def test_the_shipped_study_passes_its_checks():
+    study = experiments.load_study()
+    assert study.check() is study

@@ -76,7 +76,7 @@ def test_sweep_split_over_threads_gives_the_same_runs():
 def cli(tmp_path, *args):
     """The runs' (algorithm, sigma, step) and norms of theta_end, from ``--save`` (no measuring)."""
     subprocess.run([sys.executable, "-m", "course_utils.experiments", "sharp-flat", "--quiet",
-                    "--max-epochs", "1", "--save", str(tmp_path / "r.npz"), *args],
+                    "--max-epochs", "1", "--save", str(tmp_path / "r.npz"), "--force", *args],
                    capture_output=True, text=True, cwd=ROOT, check=True)
     saved = np.load(tmp_path / "r.npz")
     return ([(str(a), float(s), float(g)) for a, s, g in
@@ -200,3 +200,26 @@ def test_sweep_results_are_immutable_and_slices_stay_sweep_results(runs):
     assert isinstance(head, SweepResults) and head.seeds == (3,) and head.get(10.0, "adam").final_loss == 3100
     assert isinstance(runs[::-1], SweepResults) and runs[::-1][0] is runs[-1]
     assert isinstance(runs[2], training.RunResult) and "8 runs" in repr(runs)
+
+
+def test_cli_adam_step_accepts_one_per_sigma(tmp_path):
+    """--adam-step, like --sgd-step, takes one number or a comma-separated list, one per sigma
+    (the fair protocol chooses Adam's step per σ)."""
+    runs, _ = cli(tmp_path, "--sigmas", "1,10", "--adam-step", "1e-3,1e-2", "--sgd-step", "0.02")
+    assert runs[:2] == [("adam", 1.0, 1e-3), ("adam", 10.0, 1e-2)]
+    assert experiments.check_step({"adam": (1e-3, 1e-2)}, sigmas=(1.0, 10.0))["adam"] == (1e-3, 1e-2)
+    with pytest.raises(ValueError, match=r"step\['adam'\].*one Adam step per sigma"):
+        experiments.check_step({"adam": (1e-3, 1e-2, 3e-3)}, sigmas=(1.0, 10.0))
+
+
+def test_extra_epochs_train_past_zero_loss_and_sgd_does_not_move():
+    """extra_epochs=E: every run goes E epochs past its first zero-loss epoch. At zero hinge loss
+    every mini-batch gradient is exactly 0, so SGD's θ does not change; Adam's momentum moves it."""
+    X, y = experiments.data()
+    base = training.train([(10.0, "sgd", 3e-10, 0), (10.0, "adam", 1e-2, 0)], X, y)
+    more = training.train([(10.0, "sgd", 3e-10, 0), (10.0, "adam", 1e-2, 0)], X, y, extra_epochs=7)
+    for b, m in zip(base, more):
+        assert b.converged and b.first_zero_epoch == b.epochs
+        assert m.first_zero_epoch == b.first_zero_epoch and m.epochs == b.epochs + 7
+    np.testing.assert_array_equal(more[0].theta_end, base[0].theta_end)
+    assert np.linalg.norm(more[1].theta_end - base[1].theta_end) > 0

@@ -91,3 +91,41 @@ def test_results_are_read_only_run_results(study):
         np.testing.assert_array_equal(study.decision(s, a) > 0, want)
     ab, grids = study.grid(10.0, "plain")
     assert ab[0] == -experiments.LANDSCAPE_SPANS["plain"] and grids["sgd"].shape == (51, 51)
+
+
+def test_predict_norm_accepts_the_answer_from_the_printed_numbers():
+    """Exercise 04-predict-norm: the notebook prints NORM_AT to 4 decimals; solving the two
+    equations with those printed numbers gives 5.7684, which rounds to the exact answer's 5.768
+    and is accepted. 5.769 is what dropping the σ = 0.01 residual term gives (S_plain =
+    NORM_AT[0.01]², the shortcut the prompt warns about): it is 0.75 units of the 4th digit off
+    and stays rejected, with the hint."""
+    from course_utils.exercises.lesson04 import NORM_AT, _predict_norm
+    a, b = round(NORM_AT[0.01], 4), round(NORM_AT[1.0], 4)
+    S_res, S_plain = np.linalg.solve([[0.01 ** 2, 1.0], [1.0, 1.0]], [a * a, b * b])
+    printed = float(np.sqrt(0.25 * S_res + S_plain))
+    assert abs(printed - 5.7684) < 5e-5
+    assert _predict_norm(printed) is True and _predict_norm(round(printed, 3)) is True
+    shortcut = float(np.sqrt(0.25 * (b * b - a * a) + a * a))
+    assert round(shortcut, 3) == 5.769 and _predict_norm(5.769) is False
+
+
+def test_the_fair_protocol_is_stored_and_covers_adams_range(study):
+    """The study holds the protocol's step choice (every tried step, the rule's pick per σ, picked
+    from the window and never an untried value) and, for each Adam step 1e-3, 3e-3, 1e-2 and the
+    rule's, ten seeds of every σ, each run trained EXTRA_EPOCHS past its first zero-loss epoch."""
+    from course_utils.experiments import protocol
+    proto = study.meta["protocol"]
+    assert proto["extra_epochs"] == protocol.EXTRA_EPOCHS and proto["directions"] == 30
+    for alg in ("adam", "sgd"):
+        for s, g in zip(study.sigmas, proto["chosen"][alg]):
+            tried = [t for t in proto["tried"] if t["algorithm"] == alg and t["sigma"] == s]
+            best = min((t for t in tried if t["epochs"] is not None), key=lambda t: t["epochs"])
+            assert best["step"] == g                         # the rule, re-applied to its table
+    for name in experiments.fair_setting_names():
+        assert name in study.settings
+        for s in study.sigmas:
+            for k in study.seeds:
+                rec = study.record(s, "adam", k, name)
+                assert rec["epochs"] == rec["first_zero_epoch"] + protocol.EXTRA_EPOCHS
+                assert rec["test_accuracy_plane"] is not None and rec["sharpness_normalized"] > 0
+    assert [study.settings[f"fair: adam {g:g}"]["adam"] for g in protocol.ADAM_STEPS] == list(protocol.ADAM_STEPS)

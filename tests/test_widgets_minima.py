@@ -193,11 +193,13 @@ def test_sigma_app_shows_the_selected_run(stored, sigma_app, sigma, algorithm, s
         np.testing.assert_array_equal(line.get_ydata(), lm)
         np.testing.assert_array_equal(line.get_xdata(), np.maximum(epochs, 0.5))
         assert line.get_linewidth() == (3.0 if alg == algorithm else 1.2)
-    # one L_m scale for every run at this step: the axes hold all ten histories, with a margin
-    hist = [history(stored, s, a, step) for s in experiments.SIGMAS for a in ("sgd", "adam")]
+    # one L_m scale for both runs of this σ and step: the axes hold both histories with a decade
+    # of room each way (issue 23: at σ = 5, 10 a scale for all σ pinned the curves to the top)
+    hist = [history(stored, sigma, a, step) for a in ("sgd", "adam")]
     ax = sigma_app.artists["lipschitz"]["adam"].axes
-    assert ax.get_ylim() == pytest.approx((min(h[1].min() for h in hist) / 3,
-                                           max(h[1].max() for h in hist) * 3), rel=1e-12)
+    assert ax.get_ylim() == pytest.approx((min(h[1].min() for h in hist) / 10,
+                                           max(h[1].max() for h in hist) * 10), rel=1e-12)
+    assert sigma_app.live.axes[1].get_legend().get_texts()[1].get_text() == f"Adam (γ = {step:g})"
     assert ax.get_xlim() == pytest.approx((0.5, 1.5 * max(h[0].max() for h in hist)), rel=1e-12)
     th0 = nets.init_theta(sigma, np.random.default_rng(0))
     rec = record(stored, sigma, algorithm, step)

@@ -86,14 +86,21 @@ class SigmaRuns:
         """Where the run's m(x) > 0 on the grid: ``(n, n)`` booleans, rows following x2."""
         return self._decision(float(sigma), algorithm, experiments.check_step(step))
 
-    def lipschitz_limits(self, step=None):
+    def lipschitz_limits(self, step=None, sigma=None):
         """Log-axis limits ``((x0, x1), (y0, y1))`` that hold the L_m history (epoch, L_m) of every
-        run at ``step``, so that switching between its runs does not move the axes."""
-        hist = [r.history for r in self.results(step)]
+        run at ``step`` (or, with ``sigma``, of both runs at that σ, with a decade of room above
+        and below, so that at σ = 5 and 10, where L_m is 10^12 to 10^16 from the start, the curves
+        sit inside the axes rather than on the top edge), so that switching the algorithm does not
+        move the axes."""
+        runs = self.results(step)
+        if sigma is not None:
+            runs = [r for r in runs if np.isclose(r.sigma, float(sigma), rtol=1e-12)]
+        hist = [r.history for r in runs]
         hi_x = max(float(np.max(h["lipschitz_epoch"])) for h in hist)
         lo_y = min(float(np.min(h["lipschitz"])) for h in hist)
         hi_y = max(float(np.max(h["lipschitz"])) for h in hist)
-        return (0.5, 1.5 * max(hi_x, 1.0)), (lo_y / 3.0, hi_y * 3.0)
+        pad = 10.0 if sigma is not None else 3.0
+        return (0.5, 1.5 * max(hi_x, 1.0)), (lo_y / pad, hi_y * pad)
 
     def _stored(self, step):
         """The study's setting holding the runs of this seed at ``step``, or None."""

@@ -125,10 +125,15 @@ def _sigma_update(model, live, artists, controls):
             h = runs.get(s, k).history
             line.set_data(np.maximum(h["lipschitz_epoch"], 0.5), h["lipschitz"])
             line.set_linewidth(3.0 if k == a else 1.2)
-        limits = model.lipschitz_limits(step)
+        adam_label = f"Adam (γ = {values['step']:g})"
+        legend = ax_l.get_legend()
+        if legend is not None and legend.get_texts()[1].get_text() != adam_label:
+            legend.get_texts()[1].set_text(adam_label)   # the step control's effect on an SGD view:
+            live.invalidate()                            # the thin Adam curve, named with its γ
+        limits = model.lipschitz_limits(step, s)
         if limits != (ax_l.get_xlim(), ax_l.get_ylim()):
-            ax_l.set_xlim(*limits[0])       # one scale for every run of this Adam step, so
-            ax_l.set_ylim(*limits[1])       # switching runs only moves the lines (blitting)
+            ax_l.set_xlim(*limits[0])       # one scale for both runs of this σ and Adam step, so
+            ax_l.set_ylim(*limits[1])       # switching the algorithm only moves the lines
             live.invalidate()
         live.refresh()
 
