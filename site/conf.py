@@ -39,6 +39,7 @@ suppress_warnings = ["mystnb.unknown_mime_type", "myst.header", "myst.xref_missi
 
 # MathJax 3 with all its fonts (tools/offline_math.py), copied to _static/mathjax by build_site
 mathjax_path = "mathjax/tex-chtml-full.js"
+myst_update_mathjax = False     # the classes below already include myst's (and the sliders')
 mathjax3_config = {
     "tex": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]],
             "processEscapes": True},

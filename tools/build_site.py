@@ -445,8 +445,11 @@ def _fallback_alt(nb, index: int) -> str:
 def readme_figure_alt(nb_path: Path, data: dict | None) -> str | None:
     """What the lesson's picture (its cell tagged ``readme-figure``) shows, from the kernel run."""
     cells = nbformat.read(nb_path, as_version=4).cells
+    written = alt_texts().get(nb_path.relative_to(ROOT).as_posix(), {})
     for i, cell in enumerate(cells):
         if "readme-figure" in cell.metadata.get("tags", []):
+            if cell.get("id") in written:
+                return written[cell.id]
             descs = (data or {}).get("figures", {}).get(str(i))
             return " ".join(descs) if descs else None
     return None
@@ -476,11 +479,28 @@ def stage_index(cfg: dict, pages: dict[str, list[str]], alts: dict[str, str] | N
     (STAGE / "index.md").write_text(readme + "\n" + "\n".join(toc) + "\n", encoding="utf-8")
 
 
+def trim_mathjax(folder: Path) -> Path:
+    """Keep what the pages load: ``tex-chtml-full.js`` (every TeX extension in one file), its CHTML
+    fonts, the menu and the accessibility extensions it fetches on demand; drop the other combined
+    builds and the SVG output (about 15 MB)."""
+    for f in folder.glob("*.js"):
+        if f.name != "tex-chtml-full.js":
+            f.unlink()
+    for sub in ("output/svg", "output/svg.js", "input/mml", "input/mml.js", "input/asciimath",
+                "input/asciimath.js", "sre", "node-main"):
+        target = folder / sub
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    return folder
+
+
 def stage(n_frames: int, log=print) -> dict:
     cfg = links()
     shutil.rmtree(STAGE, ignore_errors=True)
     (STAGE / "_site_static").mkdir(parents=True)
-    copy_mathjax(STAGE / "_site_static" / "mathjax")     # MathJax 3 with all its fonts
+    trim_mathjax(copy_mathjax(STAGE / "_site_static" / "mathjax"))     # MathJax 3 with all its fonts
     shutil.copytree(ROOT / "docs", STAGE / "docs")
     report = {}
     MISSING_ALT.clear()
