@@ -16,7 +16,7 @@ LATEST := .venv-latest
 # (since deleted) venv wrote can lack matplotlib's own fonts, and every figure then warns on stderr
 export MPLCONFIGDIR := $(CURDIR)/$(VENV)/mplconfig
 
-.PHONY: lab test unit lecture notebooks nav bench site study lock test-latest venv-ok clean
+.PHONY: lab test unit lecture notebooks nav bench site study lock test-latest venv-ok clean hub-proxy hub-check pdf
 
 # make a venv with $(PYTHON) in folder $(1) (reused when its pip works; virtualenv when venv is missing)
 define make_venv
@@ -46,12 +46,15 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/00-start-here.ipynb
 
 ## make test: set up, then run the unit tests, every notebook under nbval, and the browser tests
-## (tests/e2e need Debian's chromium: installed here with apt-get when missing and we are root; if
-## that fails, a warning, and the browser tests skip with the reason unless COURSE_E2E_REQUIRED=1)
+## (tests/e2e need Debian's chromium and, for the hub, node's npm: installed here with apt-get when
+## missing and we are root; if that fails, a warning, and those tests skip with the reason unless
+## COURSE_E2E_REQUIRED=1)
 test: $(STAMP)
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  { apt-get update && apt-get install -y chromium; } || \
 	  echo "WARNING: could not install chromium with apt-get: the browser tests (tests/e2e) will be skipped" >&2; fi
+	@$(MAKE) --no-print-directory hub-proxy || \
+	  echo "WARNING: could not install configurable-http-proxy with npm: tests/e2e/test_hub.py will be skipped" >&2
 	$(BIN)/python -m pytest
 
 ## make unit: unit tests and doctests only (no notebooks under nbval, no browser); under a minute
@@ -131,3 +134,22 @@ site: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(LATEST) build *.egg-info
+
+## make hub-proxy: JupyterHub's proxy (configurable-http-proxy, pinned in tools/hub-proxy/) from the
+## npm registry into build/hub-proxy (as root on Debian, node and npm come from apt-get when missing)
+HUB_PROXY := build/hub-proxy/node_modules/.bin/configurable-http-proxy
+hub-proxy: $(HUB_PROXY)
+$(HUB_PROXY): tools/hub-proxy/package.json tools/hub-proxy/package-lock.json
+	@if ! command -v npm >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update && apt-get install -y nodejs npm; fi
+	mkdir -p build/hub-proxy
+	cp tools/hub-proxy/package.json tools/hub-proxy/package-lock.json build/hub-proxy/
+	cd build/hub-proxy && npm ci --no-audit --no-fund
+	@touch $@
+
+## make hub-check: a real JupyterHub on 127.0.0.1 (dummy login, local spawner): USERS students
+## open the course through the site's nbgitpuller link and run lesson 01 in their kernels; prints
+## time to ready and memory per student (tools/hub_check.py; docs/hub.md)
+USERS ?= 3
+hub-check: $(STAMP) $(HUB_PROXY)
+	$(BIN)/python tools/hub_check.py --users $(USERS) --json build/hub-check.json

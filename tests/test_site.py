@@ -118,10 +118,67 @@ def test_pages_load_nothing_from_elsewhere_and_math_comes_from_the_shipped_mathj
         text = css.read_text(encoding="utf-8", errors="replace")
         assert not re.search(r"@import\s+url\(\s*['\"]?(https?:)?//|url\(\s*['\"]?https?://", text), css
     lesson = pages[page_of(out, build_site.lessons()[1])]
-    mathjax = [a["src"] for a in lesson.find("script") if "MathJax.js" in (a.get("src") or "")]
-    assert mathjax and mathjax[0].startswith("../_static/mathjax/MathJax.js"), mathjax
-    assert (out / "_static/mathjax/config/TeX-AMS-MML_HTMLorMML-full.js").is_file()
+    mathjax = [a["src"] for a in lesson.find("script") if "tex-chtml-full.js" in (a.get("src") or "")]
+    assert mathjax and mathjax[0].startswith("../_static/mathjax/tex-chtml-full.js"), mathjax
+    # MathJax 3 with the fonts that MathJax 2's copy lacked: the AMS (ℝ) and calligraphic (𝓡) ones
+    fonts = out / "_static/mathjax/output/chtml/fonts/woff-v2"
+    assert (fonts / "MathJax_AMS-Regular.woff").is_file() and (fonts / "MathJax_Calligraphic-Regular.woff").is_file()
+    assert not (out / "_static/mathjax/MathJax.js").exists()           # no MathJax 2 left
     assert lesson.find("span", **{"class": "math"}), "no inline math on lesson 01"
+
+
+def test_no_font_awesome_script_and_pictures_load_lazily(site):
+    out, pages = site["out"], site["pages"]
+    assert not list(out.rglob("fontawesome.js*"))
+    for path, page in pages.items():
+        assert not [a for a in page.find("script") if "fontawesome" in (a.get("src") or "")], path
+        for img in page.find("img"):
+            assert img.get("loading") == "lazy", (path.name, img.get("src"))
+    js = (out / "_static/static-slider.js").read_text(encoding="utf-8")
+    assert "IntersectionObserver" in js        # a slider's other frames load when it comes near
+
+
+def test_published_code_has_no_test_markers_and_gets_copy_buttons(site):
+    out, pages = site["out"], site["pages"]
+    marked = [nb.name for nb in sources() if "NBVAL_" in nb.read_text(encoding="utf-8")]
+    assert marked, "no notebook carries a test marker: this test would check nothing"
+    for nb in sources():
+        assert "NBVAL_" not in page_of(out, nb).read_text(encoding="utf-8"), nb.name
+        assert [a for a in pages[page_of(out, nb)].find("script") if "course.js" in (a.get("src") or "")]
+    assert "copy-code" in (out / "_static/course.js").read_text(encoding="utf-8")
+    assert build_site.strip_test_markers("# NBVAL_IGNORE_OUTPUT\nx = 1\n#  NBVAL_SKIP\ny") == "x = 1\ny"
+    assert build_site.strip_test_markers("s = '# NBVAL_IGNORE_OUTPUT'") == "s = '# NBVAL_IGNORE_OUTPUT'"
+
+
+def test_each_lesson_has_download_buttons_for_its_notebook_and_a_pdf(site):
+    out, pages = site["out"], site["pages"]
+    for nb in build_site.lessons():
+        page = pages[page_of(out, nb)]
+        ipynb = page.find("a", **{"class": "download-ipynb"})
+        pdf = page.find("a", **{"class": "download-pdf"})
+        assert ipynb and pdf, nb.name
+        target = (page_of(out, nb).parent / ipynb[0]["href"]).resolve()
+        assert target.read_bytes() == nb.read_bytes()          # the notebook as the course ships it
+        pdf_file = (page_of(out, nb).parent / pdf[0]["href"]).resolve()
+        assert pdf_file.read_bytes()[:5] == b"%PDF-"
+        assert site["info"]["pdf_pages"][nb.stem] == build_site.pdf_page_count(pdf_file) >= 1
+
+
+def test_every_page_is_reachable_from_the_menu_and_there_is_no_empty_index(site):
+    out, pages = site["out"], site["pages"]
+    home = pages[out / "index.html"]
+    menu = {urlsplit(a["href"]).path for a in home.find("a", **{"class": "reference"})
+            if a.get("href") and "internal" in (a.get("class") or "")}
+    for path in pages:
+        rel = path.relative_to(out).as_posix()
+        if rel in ("index.html", "search.html") or rel.startswith("slides/"):
+            continue
+        assert rel in menu, f"{rel} is in no menu"
+    for doc in (ROOT / "docs").glob("*.md"):
+        assert f"docs/{doc.stem}.html" in menu, doc.name
+    assert not (out / "genindex.html").exists()
+    if build_site.SLIDES_BUILDER.exists():
+        assert "docs/slides.html" in menu and (out / "slides" / "index.html").is_file()
 
 
 def test_every_app_has_a_static_slider_with_frames_that_differ(site):
@@ -160,37 +217,85 @@ def test_figures_have_alt_text_that_says_what_they_show(site):
             alt = img.get("alt") or ""
             assert len(alt) > 20 and not alt.endswith(".png"), (nb.name, img.get("src"), alt)
             assert alt.count(alt[:40]) == 1, f"{nb.name}: a figure described twice: {alt[:80]}"
+    written = build_site.alt_texts()
     p01 = pages[page_of(out, build_site.lessons()[1])]
     alts = " ".join(a.get("alt", "") for a in p01.find("img"))
-    assert "against step size" in alts            # the figures' own titles and axes, not filenames
+    rel01 = build_site.lessons()[1].relative_to(ROOT).as_posix()
+    assert written[rel01] and all(text in alts for text in written[rel01].values())
+    # every figure has a written alt text, but lesson 04's (being rewritten: the build warns)
+    assert set(site["info"]["missing_alt"]) <= {"notebooks/04-compare-sharp-and-flat-minima.ipynb",
+                                                "notebooks/lecture/04-sharp-or-flat-minima.ipynb"}
     home = [a.get("alt", "") for a in pages[out / "index.html"].find("img")]
     assert len(home) >= 4 and all(len(a) > 20 for a in home)
-    assert sum("panels" in a for a in home) >= 3   # the lesson pictures are described, not just named
 
 
-def test_every_page_has_binder_and_hub_launch_links_from_links_cfg(site):
+def test_written_alt_texts_are_short_plain_words(tmp_path):
+    for nb, cells in build_site.alt_texts().items():
+        assert (ROOT / nb).is_file(), nb
+        ids = {c.get("id") for c in nbformat.read(ROOT / nb, as_version=4).cells}
+        assert set(cells) <= ids, f"{nb}: alt texts for cells that are gone: {set(cells) - ids}"
+    bad = tmp_path / "alt.json"
+    bad.write_text(json.dumps({"n.ipynb": {"a": "The loss $f(x)$ against the step size of GD"}}))
+    with pytest.raises(ValueError, match="not TeX"):
+        build_site.alt_texts(bad)
+    bad.write_text(json.dumps({"n.ipynb": {"a": "x" * 251}}))
+    with pytest.raises(ValueError, match="20 to 250"):
+        build_site.alt_texts(bad)
+
+
+def test_launch_links_come_from_links_cfg_and_are_never_placeholders(site):
     cfg = build_site.links()
-    slug = urlsplit(cfg["repository"]).path.strip("/")
+    hidden = build_site.launch_services(cfg)
+    assert site["info"]["launch_hidden"] == {k: v for k, v in hidden.items() if v}
     for path, page in site["pages"].items():
-        if path.name in ("search.html", "genindex.html"):
-            continue
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"OWNER/REPO|example\.edu|jupyterhub\.example", text), path
         binder = page.find("a", **{"class": "launch-binder"})
         hub = page.find("a", **{"class": "launch-hub"})
-        assert binder and hub, path
-        b = urlsplit(binder[0]["href"])
-        assert f"{b.scheme}://{b.netloc}" == cfg["binderhub"]
-        assert b.path == f"/v2/gh/{slug}/{cfg['branch']}"
-        nb = unquote(parse_qs(b.query)["urlpath"][0]).removeprefix("lab/tree/")
-        assert (ROOT / nb).is_file(), nb                       # the link opens a notebook that exists
-        h = urlsplit(hub[0]["href"])
-        q = parse_qs(h.query)
-        assert f"{h.scheme}://{h.netloc}{h.path}" == cfg["jupyterhub"] + "/hub/user-redirect/git-pull"
-        assert q["repo"] == [cfg["repository"]] and q["branch"] == [cfg["branch"]]
-        name = slug.split("/")[-1]
-        assert q["urlpath"][0].startswith(f"lab/tree/{name}/")
-        assert (ROOT / q["urlpath"][0].removeprefix(f"lab/tree/{name}/")).is_file()
-        if path.parent.name == "notebooks":                    # a lesson launches itself
-            assert nb == f"notebooks/{path.stem}.ipynb"
+        if path.name in ("search.html",) or path.parent.name == "slides":
+            continue
+        assert bool(binder) == (not hidden["binder"]) and bool(hub) == (not hidden["hub"]), path
+        for a in binder:
+            assert a["href"].startswith(cfg["binderhub"] + "/v2/")
+        for a in hub:
+            assert a["href"].startswith(cfg["jupyterhub"] + "/hub/user-redirect/git-pull?")
+
+
+def test_launch_links_of_a_page_with_and_without_addresses():
+    cfg = {"repository": "https://github.com/someone/sgd-course", "branch": "main",
+           "binderhub": "https://binder.example.org", "jupyterhub": "https://hub.uni.test"}
+    html = build_site.launch_html("notebooks/01-x.ipynb", "this notebook", cfg)
+    assert 'class="launch-binder" href="https://binder.example.org/v2/gh/someone/sgd-course/main?' in html
+    assert 'class="launch-hub" href="https://hub.uni.test/hub/user-redirect/git-pull?' in html
+    assert "launch-binder" in build_site.launch_html("n.ipynb", "x", {**cfg, "jupyterhub": ""})
+    assert "launch-hub" not in build_site.launch_html("n.ipynb", "x", {**cfg, "jupyterhub": ""})
+    assert build_site.launch_html("n.ipynb", "x", {**cfg, "repository": ""}) == ""
+    assert build_site.badge_line({**cfg, "repository": ""}) == ""
+    other = {**cfg, "repository": "https://gitlab.uni.test/course/sgd"}
+    assert build_site.binder_url("n.ipynb", other).startswith(
+        "https://binder.example.org/v2/git/https%3A%2F%2Fgitlab.uni.test%2Fcourse%2Fsgd/main?")
+
+
+def test_links_cfg_rejects_placeholders_and_reads_the_git_remote(tmp_path, monkeypatch):
+    cfg = tmp_path / "links.cfg"
+    cfg.write_text("[links]\nrepository = https://github.com/OWNER/REPO\nbranch = main\n"
+                   "binderhub = https://mybinder.org\njupyterhub =\n")
+    with pytest.raises(ValueError, match="repository.*not a real web address"):
+        build_site.links(cfg)
+    cfg.write_text("[links]\nrepository =\nbranch = main\nbinderhub = https://mybinder.org\njupyterhub =\n")
+    monkeypatch.setattr(build_site, "git_remote", lambda: "https://github.com/a/b")
+    assert build_site.links(cfg)["repository"] == "https://github.com/a/b"
+    monkeypatch.undo()
+    import subprocess
+    repo = tmp_path / "clone"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    assert build_site.git_remote(repo) == ""                  # no origin: no address
+    for url, web in [("git@github.com:someone/sgd.git", "https://github.com/someone/sgd"),
+                     ("https://github.com/someone/sgd.git", "https://github.com/someone/sgd"),
+                     ("/srv/git/sgd", "")]:
+        subprocess.run(["git", "-C", str(repo), "remote", "remove", "origin"], capture_output=True)
+        subprocess.run(["git", "-C", str(repo), "remote", "add", "origin", url], check=True)
+        assert build_site.git_remote(repo) == web, url
 
 
 def test_launch_urls_written_out_by_hand():
@@ -205,10 +310,21 @@ def test_launch_urls_written_out_by_hand():
         "&urlpath=lab%2Ftree%2Fsgd-course%2Fnotebooks%2F01-x.ipynb")
 
 
-def test_readme_badge_is_written_from_links_cfg():
+def test_readme_badge_is_written_from_links_cfg(tmp_path):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert build_site.badge_line() in readme.splitlines(), \
+    badge = build_site.badge_line()
+    lines = readme.splitlines()
+    assert [ln for ln in lines if ln.startswith("[![Binder](")] == ([badge] if badge else []), \
         "README badge differs from site/links.cfg: run `python tools/build_site.py --badge`"
+    copy = tmp_path / "README.md"
+    copy.write_text(readme, encoding="utf-8")
+    cfg = {"repository": "https://github.com/someone/sgd", "branch": "main",
+           "binderhub": "https://mybinder.org", "jupyterhub": ""}
+    build_site.write_badge(copy, cfg)
+    new = copy.read_text(encoding="utf-8").splitlines()
+    assert new[new.index(build_site.badge_line(cfg)) + 1].startswith(build_site.BADGE_NOTE)
+    build_site.write_badge(copy, {**cfg, "repository": ""})
+    assert "[![Binder](" not in copy.read_text(encoding="utf-8")
 
 
 def test_links_cfg_missing_a_key_is_a_clear_error(tmp_path):

@@ -237,5 +237,17 @@ def _site_frames(out_dir, n=24):
             "other_controls": [k for k, c in app.controls.items()
                                if k not in (name, tname) and _site_is_input(c)],
             "seconds": round(seconds, 2)}
+    manifest["modules"] = _site_modules()
     (out_dir / "manifest.json").write_text(_site_json.dumps(manifest, indent=1))
     return manifest
+
+
+def _site_modules():
+    """Files of the course's package that this kernel loaded (what the frames depend on)."""
+    import sys
+    files = set()
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if path and (name == "course_utils" or name.startswith("course_utils.")):
+            files.add(str(_site_Path(path).resolve()))
+    return sorted(files)

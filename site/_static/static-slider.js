@@ -11,7 +11,22 @@ document.addEventListener("DOMContentLoaded", function () {
     var out = fig.querySelector("output");
     var img = fig.querySelector("img");
     var text = fig.querySelector(".static-slider-text");
-    frames.forEach(function (f) { new Image().src = f.src; });   // preload: moves feel instant
+    // preload the other frames only when the figure comes near the screen or is touched: a page
+    // loads one picture per slider up front, not every frame
+    var loaded = false;
+    function preload() {
+      if (loaded) return;
+      loaded = true;
+      frames.forEach(function (f) { new Image().src = f.src; });
+    }
+    if ("IntersectionObserver" in window) {
+      var seen = new IntersectionObserver(function (entries) {
+        if (entries.some(function (e) { return e.isIntersecting; })) { preload(); seen.disconnect(); }
+      }, {rootMargin: "300px"});
+      seen.observe(fig);
+    }
+    fig.addEventListener("pointerdown", preload);
+    fig.addEventListener("focusin", preload);
     function show() {
       var option = 0;
       radios.forEach(function (r) { if (r.checked) option = Number(r.value); });
@@ -23,7 +38,7 @@ document.addEventListener("DOMContentLoaded", function () {
       if (text && text.dataset.shown !== f.text) {
         text.innerHTML = f.text;
         text.dataset.shown = f.text;
-        if (window.MathJax && window.MathJax.Hub) window.MathJax.Hub.Queue(["Typeset", MathJax.Hub, text]);
+        if (window.MathJax && window.MathJax.typesetPromise) window.MathJax.typesetPromise([text]);
       }
     }
     input.addEventListener("input", show);

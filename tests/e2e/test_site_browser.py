@@ -1,6 +1,6 @@
 """The course website in Chromium, no kernel anywhere: figures load, math renders, static sliders
 move from the keyboard (the picture changes), nothing is fetched from another host, and axe-core
-finds no serious or critical violation on any page.
+finds no serious or critical violation on any page, in light and in dark mode.
 
 The site is built (or found up to date) by ``tools/build_site.py`` and served from ``build/site``
 by a local static file server; screenshots at projector size (1280x720) go to ``e2e-artifacts/``.
@@ -52,14 +52,16 @@ def open_page(page, url, site_url):
             if not r.url.startswith((site_url, "data:", "blob:", "about:")) else None)
     page.set_viewport_size(PROJECTOR)
     page.goto(url, wait_until="load")
+    # pictures load lazily (when scrolled to): load them all now, then check every one arrived
+    page.evaluate("() => document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')")
     page.wait_for_function("() => [...document.images].every(i => i.complete)", timeout=30_000)
     return foreign
 
 
 def mathjax_done(page, timeout=60_000):
-    page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0"
-                           " && document.querySelector('.MathJax, .MathJax_CHTML, .MathJax_Display')",
-                           timeout=timeout)
+    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.document"
+                           " && document.querySelector('mjx-container')", timeout=timeout)
+    page.evaluate("async () => { await MathJax.startup.promise; }")
 
 
 def stored_outputs(nb):
@@ -131,13 +133,17 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_page(page, site_url, 
         assert not foreign, (rel, foreign[:5])
         if page.locator(".math").count():
             mathjax_done(page)
-        result = axe.run(page)
-        violations = result.response["violations"]
-        serious = [v for v in violations if v.get("impact") in ("serious", "critical")]
-        summary.append(f"{rel}: {len(violations)} violations "
-                       f"({', '.join(sorted(v['id'] + ':' + str(v.get('impact')) for v in violations)) or 'none'})")
-        if serious:
-            bad[rel] = [(v["id"], v["impact"], len(v["nodes"]), v["nodes"][0]["target"]) for v in serious]
+        for mode in ("light", "dark"):         # the theme's switch sets data-theme on <html>
+            page.evaluate("m => { document.documentElement.dataset.theme = m;"
+                          " document.documentElement.dataset.mode = m; }", mode)
+            result = axe.run(page)
+            violations = result.response["violations"]
+            serious = [v for v in violations if v.get("impact") in ("serious", "critical")]
+            summary.append(f"{rel} ({mode}): {len(violations)} violations ({', '.join(sorted("
+                           f"v['id'] + ':' + str(v.get('impact')) for v in violations)) or 'none'})")
+            if serious:
+                bad[f"{rel} ({mode})"] = [(v["id"], v["impact"], len(v["nodes"]), v["nodes"][0]["target"])
+                                          for v in serious]
     with capsys.disabled():
         print("\naxe-core on the site:\n" + "\n".join(summary))
     assert not bad, bad
