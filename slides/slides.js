@@ -56,7 +56,7 @@
   }
 
   Reveal.initialize({
-    width: 1280, height: 720, margin: 0.02, minScale: 0.2, maxScale: 3.0,
+    width: 1280, height: 720, margin: 0, minScale: 0.2, maxScale: 3.0,
     center: false, hash: true, hashOneBasedIndex: true, respondToHashChanges: true,
     slideNumber: "c", showSlideNumber: "all", controls: true, progress: true,
     transition: "none", backgroundTransition: "none", overview: true, help: true,

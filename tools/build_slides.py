@@ -303,7 +303,7 @@ def slide_html(s: Slide, group_numbers: list[int], voila: str) -> str:
         cls += " side"
     outputs = "\n".join(s.outputs)
     notes = "\n".join(s.notes)
-    return (f'<section id="slide-{s.number}" data-seed-number="{s.number}" class="{cls}">'
+    return (f'<section data-seed-number="{s.number}" class="seed-{s.number} {cls}">'
             f'<div class="frame">{head}{build}<div class="body">{s.body}</div>'
             f'{f"<div class=outputs>{outputs}</div>" if outputs else ""}{demo}</div>'
             f'<aside class="notes">{notes}</aside></section>')
@@ -339,6 +339,8 @@ def build(out: Path = OUT, voila: str = VOILA, log=print) -> dict:
                     ignore=shutil.ignore_patterns("*.map", "*.esm.js", "theme"))
     (out / "reveal" / "dist" / "theme").mkdir()
     shutil.copy2(rv / "dist" / "theme" / "white.css", out / "reveal" / "dist" / "theme")
+    shutil.copytree(rv / "dist" / "theme" / "fonts" / "source-sans-pro",     # the theme's font
+                    out / "reveal" / "dist" / "theme" / "fonts" / "source-sans-pro")
     shutil.copytree(rv / "plugin" / "notes", out / "reveal" / "plugin" / "notes",
                     ignore=shutil.ignore_patterns("*.esm.js"))
     offline_math.copy_mathjax(out / "mathjax")
