@@ -303,6 +303,9 @@ def slide_html(s: Slide, group_numbers: list[int], voila: str) -> str:
         cls += " side"
     outputs = "\n".join(s.outputs)
     notes = "\n".join(s.notes)
+    if demo and outputs:            # the picture needs the room: the printed check goes to the notes
+        notes += f"<p><strong>Printed by the deck:</strong></p>{outputs}"
+        outputs = ""
     return (f'<section data-seed-number="{s.number}" class="seed-{s.number} {cls}">'
             f'<div class="frame">{head}{build}<div class="body">{s.body}</div>'
             f'{f"<div class=outputs>{outputs}</div>" if outputs else ""}{demo}</div>'
