@@ -1,4 +1,4 @@
-"""Time to ready of the slides (build/slides, `make slides` first) from file:// and from a static
+"""Time to ready of the slides (build/slides; built first if missing) from file:// and from a static
 server, at 1280 x 720 and 1920 x 1080; screenshots of a few slides into build/slides-shots/.
 Not a test: times depend on the machine (a busy 2-core machine here); they go to the report.
 
@@ -35,7 +35,9 @@ def time_to_ready(browser, url, size, repeat=3):
 
 def main(numbers):
     if not (OUT / "index.html").exists():
-        sys.exit("build the slides first: make slides")
+        sys.path.insert(0, str(ROOT / "tools"))
+        import build_slides
+        build_slides.build(OUT)
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
