@@ -71,11 +71,16 @@
       const fig = e.fragment.closest("figure.demo");
       if (fig) stepTo(fig);
     });
+    // the slide on screen first (ready sooner), the others right after; all before printing
+    const all = document.querySelector(".reveal .slides");
+    const first = print ? all : Reveal.getCurrentSlide();
     const typeset = window.MathJax && MathJax.startup
-      ? MathJax.startup.promise.then(function () {
-          return MathJax.typesetPromise([document.querySelector(".reveal .slides")]);
-        })
+      ? MathJax.startup.promise.then(function () { return MathJax.typesetPromise([first]); })
       : Promise.resolve();
+    if (!print && window.MathJax && MathJax.startup) {
+      typeset.then(function () { return MathJax.typesetPromise([all]); })
+             .then(function () { document.documentElement.dataset.mathDone = "1"; Reveal.layout(); });
+    }
     return typeset.then(function () {
       Reveal.layout();
       const current = Reveal.getCurrentSlide();

@@ -326,6 +326,16 @@ def reveal_dir() -> Path:
     return Path(sphinx_revealjs.__file__).parent / "_static" / "revealjs"
 
 
+def prune_mathjax(folder: Path):
+    """Keep what the slides load: tex-chtml-full.js, its CHTML output and fonts, the TeX extensions
+    it may autoload (about half of the copy: the SVG and MathML combined files go)."""
+    for f in folder.glob("*.js"):
+        if f.name not in ("tex-chtml-full.js", "core.js", "loader.js", "startup.js"):
+            f.unlink()
+    shutil.rmtree(folder / "output" / "svg", ignore_errors=True)
+    (folder / "output" / "svg.js").unlink(missing_ok=True)
+
+
 def build(out: Path = OUT, voila: str = VOILA, log=print) -> dict:
     t0 = time.perf_counter()
     frames = all_frames(log)
@@ -346,7 +356,7 @@ def build(out: Path = OUT, voila: str = VOILA, log=print) -> dict:
                     out / "reveal" / "dist" / "theme" / "fonts" / "source-sans-pro")
     shutil.copytree(rv / "plugin" / "notes", out / "reveal" / "plugin" / "notes",
                     ignore=shutil.ignore_patterns("*.esm.js"))
-    offline_math.copy_mathjax(out / "mathjax")
+    prune_mathjax(offline_math.copy_mathjax(out / "mathjax"))
     for f in ("slides.css", "slides.js"):
         shutil.copy2(ASSETS / f, out / f)
     used = set()

@@ -64,6 +64,8 @@ def open_slides(browser, slides, size, suffix=""):
     page.set_viewport_size({"width": size[0], "height": size[1]})
     page.goto((slides / "index.html").as_uri() + suffix)
     page.wait_for_function(READY, timeout=120_000)
+    if "print-pdf" not in suffix:       # the math of the other slides follows the one on screen
+        page.wait_for_function("document.documentElement.dataset.mathDone === '1'", timeout=120_000)
     return page, requests
 
 
