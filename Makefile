@@ -16,7 +16,7 @@ LATEST := .venv-latest
 # (since deleted) venv wrote can lack matplotlib's own fonts, and every figure then warns on stderr
 export MPLCONFIGDIR := $(CURDIR)/$(VENV)/mplconfig
 
-.PHONY: lab test unit lecture notebooks nav bench site study lock test-latest venv-ok clean hub-proxy hub-check pdf
+.PHONY: lab test unit lecture notebooks nav bench site slides slides-pdf study lock test-latest venv-ok clean hub-proxy hub-check pdf
 
 # make a venv with $(PYTHON) in folder $(1) (reused when its pip works; virtualenv when venv is missing)
 define make_venv
@@ -131,6 +131,17 @@ bench: $(STAMP)
 ## to read it; sliders from precomputed frames (tools/build_site.py)
 site: $(STAMP)
 	$(BIN)/python tools/build_site.py
+
+## make slides: the lecture as a reveal.js slideshow in build/slides/index.html (open it from disk;
+## no network, no kernel): 57 slides numbered as the lecture, builds, speaker view (S), demos as
+## precomputed pictures (frames cached in build/slides-frames/: a rebuild takes seconds)
+slides: $(STAMP)
+	$(BIN)/python tools/build_slides.py
+
+## make slides-pdf: the slides, then build/slides/lecture.pdf: one page per slide, builds at their
+## final state (Chromium headless prints reveal.js's print view)
+slides-pdf: $(STAMP)
+	$(BIN)/python tools/build_slides.py --pdf
 
 clean:
 	rm -rf $(VENV) $(LATEST) build *.egg-info

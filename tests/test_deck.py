@@ -17,7 +17,7 @@ DECK = ROOT / "notebooks" / "lecture"
 PARTS = ["01-variable-metric-methods.ipynb", "02-adaptive-methods-and-adam.ipynb",
          "03-convergence-to-the-projection-point.ipynb", "04-sharp-or-flat-minima.ipynb"]
 EXPECTED = ["00-start-the-lecture.ipynb", *PARTS]
-N_SLIDES = 56
+N_SLIDES = 57                  # the seed lecture's slides, builds included
 SLIDES_LINE = re.compile(r"^\*Slides? ([^*]+)\*\s*$", re.M)
 
 
@@ -26,7 +26,7 @@ def load(name):
 
 
 def slide_numbers(spec):
-    """'3–4' -> [3, 4]; '2' -> [2]; '39–48' -> 39..48."""
+    """'3–4' -> [3, 4]; '2' -> [2]; '40–49' -> 40..49."""
     out = []
     for part in spec.split(","):
         lo, _, hi = part.strip().partition("–")
@@ -35,15 +35,18 @@ def slide_numbers(spec):
 
 
 def sections(name):
-    """[(heading, [slide numbers], markdown source)] of the '## ' sections of a part, in order."""
+    """[(heading, [slide numbers], markdown source, notes source)] of the '## ' slide sections of a
+    part, in order; the notes are the markdown cell right after the section's cell."""
     out = []
-    for cell in load(name).cells:
+    cells = load(name).cells
+    for i, cell in enumerate(cells):
         if cell.cell_type != "markdown":
             continue
         heads = [h for level, h in nav.headings_of_text(cell.source) if level == 2]
         m = SLIDES_LINE.search(cell.source)
         if heads and m:
-            out.append((heads[0], slide_numbers(m.group(1)), cell.source))
+            after = cells[i + 1].source if i + 1 < len(cells) else ""
+            out.append((heads[0], slide_numbers(m.group(1)), cell.source, after))
     return out
 
 
@@ -52,10 +55,10 @@ def test_the_deck_has_a_start_page_and_four_parts():
 
 
 def test_the_parts_cover_every_slide_once_in_order():
-    numbers = [n for name in PARTS for _, ns, _ in sections(name) for n in ns]
+    numbers = [n for name in PARTS for _, ns, _, _ in sections(name) for n in ns]
     assert numbers == sorted(numbers), "sections out of slide order"
     assert len(numbers) == len(set(numbers)), "a slide appears in two sections"
-    # slide 1 (the title) is the start page's heading; 2..56 are sections of the parts
+    # slide 1 (the title) is the start page's heading; 2..57 are sections of the parts
     assert set(numbers) == set(range(2, N_SLIDES + 1)), sorted(set(range(2, N_SLIDES + 1)) - set(numbers))
     assert nav.headings_of_text(load(EXPECTED[0]).cells[0].source)[0] == (
         1, "Stochastic Gradient Descent – Implicit Regularization")
@@ -63,11 +66,31 @@ def test_the_parts_cover_every_slide_once_in_order():
 
 @pytest.mark.parametrize("name", PARTS)
 def test_every_slide_section_has_presenter_notes(name):
-    for heading, _, source in sections(name):
-        m = re.search(r"<details><summary>Presenter notes</summary>(.*?)</details>", source, re.S)
-        assert m, f"{name} › {heading}: no collapsed presenter notes"
+    for heading, _, source, after in sections(name):
+        assert "<details>" not in source, f"{name} › {heading}: notes belong in their own notes cell"
+        m = re.fullmatch(r"<details><summary>Presenter notes</summary>(.*?)</details>", after, re.S)
+        assert m, f"{name} › {heading}: no presenter-notes cell right after the slide"
         for part in ("**Say:**", "**Click:**", "**The class sees:**"):
             assert part in m.group(1), f"{name} › {heading}: notes lack {part}"
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_slideshow_metadata_follows_the_convention(name):
+    """Every cell carries the standard slideshow.slide_type that tools/slide_types.py derives."""
+    nb = load(name)
+    stored = [c.metadata.get("slideshow", {}).get("slide_type") for c in nb.cells]
+    assert stored == nav.slide_types.slide_types(nb, start_page=name == EXPECTED[0]), "run `make nav`"
+    slides = [c for c, t in zip(nb.cells, stored) if t == "slide"]
+    notes = [c for c, t in zip(nb.cells, stored) if t == "notes"]
+    assert len(notes) == len(slides) > 0                    # one notes cell per slide cell
+    code = [t for c, t in zip(nb.cells, stored) if c.cell_type == "code"]
+    assert code[0] == "skip" and set(code[1:]) <= {"-"}     # set-up code skipped, outputs shown
+
+
+def test_the_title_slide_names_the_author_and_the_running_order():
+    title = load(EXPECTED[0]).cells[0].source
+    assert "*Slide 1*" in title and "Pontus Giselsson" in title
+    assert re.search(r"25 min\) \+ .*20 min\) \| break \| .*20 min\) \+ .*25 min\)", title), title
 
 
 @pytest.mark.parametrize("name", EXPECTED)

@@ -18,7 +18,9 @@ What is generated
   ``00-start-the-lecture.ipynb`` the markdown cell tagged ``slide-map`` holds the table of
   ``docs/slide-map.md`` with its links made relative to the deck (so the map is reachable in Voila,
   which serves notebooks but not .md files); ``docs/lecture-notes.md`` collects every slide
-  section's presenter notes (the collapsed ``<details>`` block of its markdown cell) for printing.
+  section's presenter notes (the collapsed ``<details>`` block of the ``notes`` cell after it) for
+  printing; every deck cell's ``slideshow.slide_type`` is set by the rules of
+  ``tools/slide_types.py`` (what ``make slides`` builds the slideshow from).
 
 Only markdown cells are written; code cells and outputs are never touched (the tool verifies it
 before saving). Running it twice changes nothing the second time.
@@ -51,6 +53,7 @@ from pathlib import Path
 
 import nbformat
 
+import slide_types
 from links import headings_of_text, jupyter_anchor, markdown_sources, plain, strip_fences
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -393,16 +396,20 @@ def slide_map_table(root=ROOT):
 
 
 def deck_sections(path):
-    """[(heading, slides, notes markdown)] of every '## ' section of a deck notebook."""
+    """[(heading, slides, notes markdown)] of every '## ' section of a deck notebook; the notes are
+    those of the presenter-notes cell right after the section's cell."""
     out = []
-    for src in markdown_sources(nbformat.read(path, as_version=4)):
-        for level, h in headings_of_text(src):
-            if level != 2:
-                continue
-            m = _DETAILS.search(src)
-            s = _SLIDES_LINE.search(src)
-            out.append((h, s.group(1) if s else "", m.group(1).strip() if m else ""))
-            break
+    cells = nbformat.read(path, as_version=4).cells
+    for i, cell in enumerate(cells):
+        if cell.cell_type != "markdown":
+            continue
+        heads = [h for level, h in headings_of_text(cell.source) if level == 2]
+        if not heads:
+            continue
+        after = cells[i + 1].source if i + 1 < len(cells) and cells[i + 1].cell_type == "markdown" else ""
+        m = _DETAILS.search(after) if slide_types.NOTES_OPEN.match(after) else None
+        s = _SLIDES_LINE.search(cell.source)
+        out.append((heads[0], s.group(1) if s else "", m.group(1).strip() if m else ""))
     return out
 
 
@@ -411,8 +418,9 @@ def lecture_notes(root=ROOT):
     root = Path(root)
     lines = ["# Lecture notes: what to say, what to click, what the class sees", "", NOTES_MARK, "",
              "The presenter notes of the deck in `notebooks/lecture/`, in slide order, to print or to "
-             "keep on a second screen. In the deck each slide section has them collapsed under "
-             "*Presenter notes*. Edit them there and run `make nav`.", ""]
+             "keep on a second screen. In the slideshow (`make slides`) the speaker view (key S) shows "
+             "each slide's notes; in Voila and JupyterLab they are collapsed under *Presenter notes* below "
+             "each slide's cell (a cell of slide type `notes`). Edit them there and run `make nav`.", ""]
     for path in deck_paths(root):
         if path.name == DECK_START:
             continue
@@ -436,23 +444,36 @@ def _deck_plan(root, changes, problems):
         return
     if not start.exists():
         problems.append(f"{DECK.as_posix()}/{DECK_START} (the deck's start page) is missing")
-    elif (root / "docs" / "slide-map.md").exists():
-        nb = nbformat.read(start, as_version=4)
-        cells = [c for c in nb.cells if SLIDE_MAP_TAG in c.get("metadata", {}).get("tags", [])]
-        text = f"{SLIDE_MAP_MARK}\n\n{slide_map_table(root)}"
-        if len(cells) != 1:
-            problems.append(f"{DECK.as_posix()}/{DECK_START}: needs exactly one markdown cell tagged "
-                            f"'{SLIDE_MAP_TAG}' (found {len(cells)})")
-        elif cells[0].source != text:
-            old = cells[0].source
-            cells[0].source = text
-            changes[start] = ("slide map (cell tagged 'slide-map') differs from docs/slide-map.md",
-                              nb, old, text)
+    for path in deck_paths(root):
+        nb = nbformat.read(path, as_version=4)
+        before = copy.deepcopy(nb)
+        why = []
+        if path == start and (root / "docs" / "slide-map.md").exists():
+            cells = [c for c in nb.cells if SLIDE_MAP_TAG in c.get("metadata", {}).get("tags", [])]
+            text = f"{SLIDE_MAP_MARK}\n\n{slide_map_table(root)}"
+            if len(cells) != 1:
+                problems.append(f"{DECK.as_posix()}/{DECK_START}: needs exactly one markdown cell tagged "
+                                f"'{SLIDE_MAP_TAG}' (found {len(cells)})")
+            elif cells[0].source != text:
+                cells[0].source = text
+                why.append("slide map (cell tagged 'slide-map') differs from docs/slide-map.md")
+        if slide_types.apply(nb, start_page=path == start):
+            why.append("slideshow metadata (slideshow.slide_type, tools/slide_types.py) differs")
+        if why:
+            if [c.source for c in nb.cells if c.cell_type == "code"] != \
+                    [c.source for c in before.cells if c.cell_type == "code"]:
+                raise RuntimeError("internal error: a deck update would change code cells")
+            changes[path] = ("; ".join(why), nb, slide_types.summary(before) + _sources(before),
+                             slide_types.summary(nb) + _sources(nb))
     notes = root / NOTES
     new = lecture_notes(root)
     old = notes.read_text(encoding="utf-8") if notes.exists() else ""
     if new != old:
         changes[notes] = ("presenter notes differ from the deck's", new, old, new)
+
+
+def _sources(nb):
+    return "".join(c.source + "\n" for c in nb.cells if c.cell_type == "markdown")
 
 
 def _nav_text(nb):

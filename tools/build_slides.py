@@ -1,0 +1,414 @@
+"""Build the lecture as reveal.js slides from the deck notebooks (``make slides``): no network, no kernel.
+
+    python tools/build_slides.py                    # -> build/slides/index.html (frames cached)
+    python tools/build_slides.py --out DIR          # -> DIR/index.html (the site uses build/site/slides)
+    python tools/build_slides.py --pdf              # also DIR/lecture.pdf (make slides-pdf)
+
+Where the slides come from
+--------------------------
+* ``notebooks/lecture/*.ipynb`` in order, read through the standard ``slideshow.slide_type`` cell
+  metadata that ``tools/slide_types.py`` sets (``make nav``): a ``slide`` cell opens a slide, a
+  ``-`` code cell adds its *stored* outputs (printed numbers, tables, the app) to it, a ``notes``
+  cell becomes the speaker notes, ``skip`` cells are left out. The notebooks are not re-executed
+  for the text.
+* Every seed slide is one reveal.js slide, so the number on the slide, the address ``#/N``
+  (``hashOneBasedIndex``) and the PDF page are the lecture's slide number. A cell over
+  ``*Slides 6–11*`` is a build: six slides with the same heading, slide N showing the app at its
+  preset named ``"N: ..."``. Presets without a number on a one-number slide are its fragments: the
+  clicker steps the picture through them.
+* Demos are pictures, not kernels: each deck notebook runs once in a kernel with the site's driver
+  (``tools/site_driver.py``, through ``tools/build_site.py``: the app's main slider and a small
+  toggle) plus the presets, every state a PNG. Cached in ``build/slides-frames/`` under a hash of the
+  notebook, the package and both drivers, so a rebuild without changes takes seconds.
+* reveal.js 5 from the ``sphinx-revealjs`` wheel (its notes plugin is the speaker view), MathJax 3
+  with all its fonts from ``tools/offline_math.py``: both copied into the build; nothing is loaded
+  from the network. The canvas is 1280 x 720, scaled by reveal.js to any screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import html
+import json
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+from unittest import mock
+
+import nbformat
+
+TOOLS = Path(__file__).resolve().parent
+sys.path.insert(0, str(TOOLS))
+
+import build_site  # noqa: E402  (the site's frame machinery: kernel run, driver, PNG shrinking)
+import offline_math  # noqa: E402
+import slide_types  # noqa: E402
+
+ROOT = TOOLS.parent
+DECK = ROOT / "notebooks" / "lecture"
+ASSETS = ROOT / "slides"                      # the slides' own CSS and JS
+OUT = ROOT / "build" / "slides"
+FRAME_CACHE = ROOT / "build" / "slides-frames"
+FRAMES_PER_SLIDER = 24
+VOILA = "http://localhost:8866/voila/render/lecture/"     # `make lecture`'s address for the live links
+PART_MINUTES = re.compile(r"\*Slides (\d+)–(\d+) · (\d+) minutes\*")
+PRESET_NUMBER = re.compile(r"^(\d+): ")
+SIDE_ASPECT = 1.8       # a demo picture narrower than this (width / height) stands beside the text
+
+# runs in the kernel after the site's driver: one PNG per preset of every app (the builds)
+PRESETS_DRIVER = r'''
+def _slides_presets(out_dir):
+    import json as _j
+    from pathlib import Path as _P
+    found = {}
+    for index, app in _site_apps.items():
+        names = list(getattr(app, "_preset_values", None) or {})
+        if not names or app.presets is None:
+            continue
+        texts = _site_texts(app)
+        frames = []
+        for j, name in enumerate(names):
+            app.presets.value = name
+            png = app.live.image.value or app.live.png()
+            path = _P(out_dir) / f"cell{index:02d}-preset{j:02d}.png"
+            path.write_bytes(png)
+            values = {k: (float(v) if isinstance(v, (int, float)) else str(v))
+                      for k, v in app._preset_values[name].items()}
+            frames.append({"file": path.name, "name": name, "values": values,
+                           "text": " ".join(t.value for t in texts if t.value)})
+        app.presets.value = None
+        app.reset()
+        found[str(index)] = frames
+    (_P(out_dir) / "presets.json").write_text(_j.dumps(found, indent=1))
+
+
+_slides_site_frames = _site_frames
+
+
+def _site_frames(out_dir, n=24):
+    manifest = _slides_site_frames(out_dir, n)
+    _slides_presets(out_dir)
+    return manifest
+'''
+
+
+# ------------------------------------------------------------------------------------------------
+# Frames: the site's kernel run, plus the presets
+# ------------------------------------------------------------------------------------------------
+def _driver_text() -> str:
+    return build_site.DRIVER.read_text(encoding="utf-8") + "\n" + PRESETS_DRIVER
+
+
+def _key(nb_path: Path, n_frames: int) -> str:
+    h = hashlib.sha256(build_site._fingerprint(nb_path, n_frames).encode())
+    h.update(PRESETS_DRIVER.encode())
+    return h.hexdigest()[:16]
+
+
+def frames_for(nb_path: Path, n_frames: int = FRAMES_PER_SLIDER, log=print) -> tuple[Path, dict, dict]:
+    """(folder, site manifest, presets) of one deck notebook, from the cache when nothing changed."""
+    out_dir = FRAME_CACHE / build_site.slug(nb_path) / _key(nb_path, n_frames)
+    if (out_dir / "presets.json").exists():
+        log(f"  frames of {nb_path.name}: cached")
+    else:
+        shutil.rmtree(FRAME_CACHE / build_site.slug(nb_path), ignore_errors=True)
+        t0 = time.perf_counter()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        build_site.run_driver(nb_path, out_dir, n_frames)     # (DRIVER: the combined driver)
+        for png in out_dir.glob("*.png"):
+            build_site.shrink_png(png)
+        log(f"  frames of {nb_path.name}: {time.perf_counter() - t0:.1f} s")
+    manifest = json.loads((out_dir / "manifest.json").read_text())
+    presets = json.loads((out_dir / "presets.json").read_text())
+    return out_dir, manifest, presets
+
+
+def all_frames(log=print) -> dict:
+    from concurrent.futures import ThreadPoolExecutor
+    parts = sorted(DECK.glob("*.ipynb"))
+    driver = FRAME_CACHE / "driver.py"          # the site's driver + the presets, run in each kernel
+    driver.parent.mkdir(parents=True, exist_ok=True)
+    driver.write_text(_driver_text(), encoding="utf-8")
+    with mock.patch.object(build_site, "DRIVER", driver):      # restored after the pool
+        with ThreadPoolExecutor(max_workers=2) as pool:          # two kernels: both cores busy
+            futures = {p: pool.submit(frames_for, p, FRAMES_PER_SLIDER, log) for p in parts}
+            return {p: f.result() for p, f in futures.items()}
+
+
+# ------------------------------------------------------------------------------------------------
+# Slides from cells
+# ------------------------------------------------------------------------------------------------
+def markdown(text: str) -> str:
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+    return markdown2html_mistune(text)
+
+
+def _notes_html(source: str) -> str:
+    m = re.search(r"<summary>\s*Presenter notes\s*</summary>(.*?)</details>", source, re.S)
+    return markdown(m.group(1) if m else source)
+
+
+def _outputs_html(cell) -> str:
+    out = []
+    for o in cell.get("outputs", []):
+        data = o.get("data", {})
+        if o.get("output_type") == "stream" and o.get("name") == "stdout":
+            out.append(f'<pre class="printed">{html.escape(o["text"].rstrip())}</pre>')
+        elif "application/vnd.jupyter.widget-view+json" in data:
+            continue
+        elif "text/markdown" in data:
+            out.append(f'<div class="printed-md">{markdown(data["text/markdown"])}</div>')
+    return "\n".join(out)
+
+
+def _aspect(folder: Path, app: dict) -> float:
+    from PIL import Image
+    with Image.open(folder / app["frames"][0]["file"]) as im:
+        return im.width / im.height
+
+
+class Slide:
+    def __init__(self, number, heading, body, part, source_nb, anchor):
+        self.number, self.heading, self.body, self.part = number, heading, body, part
+        self.nb, self.anchor = source_nb, anchor
+        self.outputs, self.notes, self.demo, self.group = [], [], None, [number]
+
+
+def _heading(source: str) -> tuple[str, str]:
+    """(heading text, the rest of the cell without the heading and the *Slide N* line)."""
+    lines = source.strip().splitlines()
+    head = next((ln for ln in lines if re.match(r"^#{1,2} ", ln)), "")
+    rest = [ln for ln in lines if ln != head and not slide_types.SLIDE_LINE.match(ln)]
+    return re.sub(r"^#+ ", "", head), "\n".join(rest).strip()
+
+
+def collect(frames: dict) -> list[Slide]:
+    """Every seed slide in order, with its body, printed outputs, notes and demo."""
+    slides: list[Slide] = []
+    for path in sorted(DECK.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        part_note = ""
+        m = PART_MINUTES.search(nb.cells[0].source) if nb.cells else None
+        if m and path.name != slide_types.START_PAGE:
+            title = re.sub(r"^# ", "", nb.cells[0].source.strip().splitlines()[0])
+            part_note = (f"<p class='part-time'><strong>{html.escape(title)}</strong>: slides "
+                         f"{m.group(1)}–{m.group(2)}, {m.group(3)} minutes.</p>")
+        group: list[Slide] = []
+        folder, manifest, presets = frames.get(path, (None, {"apps": {}}, {}))
+        for i, cell in enumerate(nb.cells):
+            kind = cell.metadata.get("slideshow", {}).get("slide_type", "skip")
+            if kind == "slide":
+                numbers = slide_types.slide_numbers(cell.source) or [1]
+                heading, body = _heading(cell.source)
+                from links import jupyter_anchor
+                body_html = markdown(body) if body else ""
+                group = [Slide(n, heading, body_html, path.stem, path.name, jupyter_anchor(heading))
+                         for n in numbers]
+                for s in group:
+                    s.group = numbers
+                if part_note:
+                    group[0].notes.append(part_note)
+                    part_note = ""
+                slides += group
+            elif kind == "notes" and group:
+                for s in group:
+                    s.notes.append(_notes_html(cell.source))
+            elif kind == "-" and group:
+                printed = _outputs_html(cell)
+                app = manifest.get("apps", {}).get(str(i))
+                for s in group:
+                    if printed:
+                        s.outputs.append(printed)
+                    if app is not None:
+                        s.demo = {"cell": i, "app": app, "presets": presets.get(str(i), []),
+                                  "slug": build_site.slug(path), "aspect": _aspect(folder, app)}
+    return slides
+
+
+# ------------------------------------------------------------------------------------------------
+# HTML
+# ------------------------------------------------------------------------------------------------
+def _demo_html(s: Slide, group_numbers: list[int], voila: str) -> str:
+    d = s.demo
+    app, presets = d["app"], d["presets"]
+    src = f"frames/{d['slug']}/"
+    frames = [{"src": src + f["file"], "value": f["value"], "text": f["text"]} for f in app["frames"]]
+    positions = app.get("positions", len(frames))
+    toggle = app.get("toggle")
+    j, k = (toggle["initial"] if toggle else 0), app["initial"]
+    numbered = {int(m.group(1)): p for p in presets if (m := PRESET_NUMBER.match(p["name"]))}
+    state = None
+    steps = []
+    if len(group_numbers) > 1 and s.number in numbered:
+        state = numbered[s.number]
+    elif len(group_numbers) == 1:
+        steps = [p for p in presets if not PRESET_NUMBER.match(p["name"])]
+    main = app["control"]
+    if state is not None and main in state["values"]:       # the slider shows the build's value
+        values = [f["value"] for f in app["frames"][:positions]]
+        try:
+            nums = [float(v) for v in values]
+            k = min(range(positions), key=lambda i: abs(nums[i] - float(state["values"][main])))
+        except ValueError:
+            k = values.index(state["values"][main]) if state["values"][main] in values else k
+    if toggle and state is not None and toggle["control"] in state["values"]:
+        want = str(state["values"][toggle["control"]])
+        opts = [str(o) for o in toggle["options"]]
+        j = opts.index(want) if want in opts else j
+    first = ({"src": src + state["file"], "text": state["text"]} if state is not None
+             else frames[j * positions + k])
+    uid = f"demo-{s.number}"
+    label = build_site._math_label(app["description"] or app["control"])
+    plain = build_site._plain_label(app["description"] or app["control"])
+    radios = ""
+    if toggle:
+        tname = build_site._plain_label(toggle["description"] or toggle["control"])
+        radios = (f'<fieldset class="demo-toggle"><legend>{html.escape(tname)}</legend>'
+                  + "".join(f'<label><input type="radio" name="{uid}-option" value="{i}"'
+                            f'{" checked" if i == j else ""}> {html.escape(str(o))}</label>'
+                            for i, o in enumerate(toggle["options"])) + "</fieldset>")
+    frag = "".join(f'<span class="fragment demo-step" data-src="{html.escape(src + p["file"])}" '
+                   f'data-text="{html.escape(p["text"])}">{html.escape(p["name"])}</span>'
+                   for p in steps)
+    state_label = (f'<span class="demo-state">{html.escape(state["name"])}</span>' if state is not None
+                   else "")
+    live = f'{voila}{s.nb}#{s.anchor}'
+    alt = f"{app['alt']}"
+    return (
+        f'<figure class="demo" id="{uid}" data-positions="{positions}" '
+        f'data-frames="{html.escape(json.dumps(frames))}">'
+        f'<div class="demo-bar"><label for="{uid}-range">{label}</label>'
+        f'<input type="range" id="{uid}-range" aria-label="{html.escape(plain)}" min="0" '
+        f'max="{positions - 1}" step="1" value="{k}">'
+        f'<output for="{uid}-range">{html.escape(str(frames[j * positions + k]["value"]))}</output>'
+        f'{radios}{state_label}<span class="demo-steps">{frag}</span>'
+        f'<a class="live" href="{html.escape(live)}" title="the same demo, live, in Voila (make lecture)">live</a></div>'
+        f'<div class="demo-text">{first["text"]}</div>'
+        f'<div class="demo-img"><img src="{html.escape(first["src"])}" alt="{html.escape(alt)}" '
+        f'data-final="{html.escape(src + steps[-1]["file"]) if steps else ""}"></div>'
+        f'</figure>')
+
+
+def slide_html(s: Slide, group_numbers: list[int], voila: str) -> str:
+    title = s.number == 1
+    head = (f'<h1>{html.escape(s.heading)}</h1>' if title else f'<h2>{html.escape(s.heading)}</h2>')
+    demo = _demo_html(s, group_numbers, voila) if s.demo else ""
+    build = (f'<span class="build-of">build {group_numbers.index(s.number) + 1} of {len(group_numbers)}</span>'
+             if len(group_numbers) > 1 else "")
+    cls = "title-slide" if title else ("has-demo" if demo else "text-slide")
+    if s.demo and s.demo.get("aspect", 2.0) < SIDE_ASPECT:
+        cls += " side"
+    outputs = "\n".join(s.outputs)
+    notes = "\n".join(s.notes)
+    if demo and outputs:            # the picture needs the room: the printed check goes to the notes
+        notes += f"<p><strong>Printed by the deck:</strong></p>{outputs}"
+        outputs = ""
+    return (f'<section data-seed-number="{s.number}" class="seed-{s.number} {cls}">'
+            f'<div class="frame">{head}{build}<div class="body">{s.body}</div>'
+            f'{f"<div class=outputs>{outputs}</div>" if outputs else ""}{demo}</div>'
+            f'<aside class="notes">{notes}</aside></section>')
+
+
+def render(slides: list[Slide], voila: str = VOILA) -> str:
+    body = "\n".join(slide_html(s, s.group, voila) for s in slides)
+    template = (ASSETS / "index.html").read_text(encoding="utf-8")
+    return template.replace("<!-- SLIDES -->", body)
+
+
+# ------------------------------------------------------------------------------------------------
+# Build
+# ------------------------------------------------------------------------------------------------
+def reveal_dir() -> Path:
+    import sphinx_revealjs
+    return Path(sphinx_revealjs.__file__).parent / "_static" / "revealjs"
+
+
+def prune_mathjax(folder: Path):
+    """Keep what the slides load: tex-chtml-full.js, its CHTML output and fonts, the TeX extensions
+    it may autoload (about half of the copy: the SVG and MathML combined files go)."""
+    for f in folder.glob("*.js"):
+        if f.name not in ("tex-chtml-full.js", "core.js", "loader.js", "startup.js"):
+            f.unlink()
+    shutil.rmtree(folder / "output" / "svg", ignore_errors=True)
+    (folder / "output" / "svg.js").unlink(missing_ok=True)
+
+
+def build(out: Path = OUT, voila: str = VOILA, log=print) -> dict:
+    t0 = time.perf_counter()
+    frames = all_frames(log)
+    t1 = time.perf_counter()
+    slides = collect(frames)
+    numbers = [s.number for s in slides]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise RuntimeError(f"the deck's slides are not numbered 1..N in order: {numbers}")
+    out = Path(out)
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    rv = reveal_dir()
+    shutil.copytree(rv / "dist", out / "reveal" / "dist",
+                    ignore=shutil.ignore_patterns("*.map", "*.esm.js", "theme"))
+    (out / "reveal" / "dist" / "theme").mkdir()
+    shutil.copy2(rv / "dist" / "theme" / "white.css", out / "reveal" / "dist" / "theme")
+    shutil.copytree(rv / "dist" / "theme" / "fonts" / "source-sans-pro",     # the theme's font
+                    out / "reveal" / "dist" / "theme" / "fonts" / "source-sans-pro")
+    shutil.copytree(rv / "plugin" / "notes", out / "reveal" / "plugin" / "notes",
+                    ignore=shutil.ignore_patterns("*.esm.js"))
+    prune_mathjax(offline_math.copy_mathjax(out / "mathjax"))
+    for f in ("slides.css", "slides.js"):
+        shutil.copy2(ASSETS / f, out / f)
+    used = set()
+    for s in slides:
+        if s.demo:
+            used.add(s.demo["slug"])
+    for p, (folder, _, _) in frames.items():
+        slug = build_site.slug(p)
+        if slug in used:
+            shutil.copytree(folder, out / "frames" / slug, ignore=shutil.ignore_patterns("*.json"))
+    (out / "index.html").write_text(render(slides, voila), encoding="utf-8")
+    size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+    info = {"slides": len(slides), "demos": sum(1 for s in slides if s.demo),
+            "fragments": sum(len([p for p in s.demo["presets"] if not PRESET_NUMBER.match(p["name"])])
+                             for s in slides if s.demo and len(s.group) == 1),
+            "notes": sum(1 for s in slides if any(n.strip() for n in s.notes)),
+            "size_mb": round(size / 1e6, 1), "frames_seconds": round(t1 - t0, 1),
+            "seconds": round(time.perf_counter() - t0, 1)}
+    (out / "build-info.json").write_text(json.dumps(info, indent=1))
+    log(f"slides: {out}/index.html, {info['slides']} slides ({info['demos']} with a demo, "
+        f"{info['fragments']} fragments), notes on {info['notes']}, {info['size_mb']} MB, "
+        f"frames {info['frames_seconds']} s, total {info['seconds']} s")
+    return info
+
+
+def print_pdf(out: Path = OUT, log=print) -> Path:
+    """Chromium (headless, the system's) prints reveal.js's print view: one page per slide."""
+    from playwright.sync_api import sync_playwright
+    pdf = Path(out) / "lecture.pdf"
+    t0 = time.perf_counter()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium")
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto((Path(out) / "index.html").resolve().as_uri() + "?print-pdf")
+        page.wait_for_function("document.documentElement.dataset.slidesReady === '1'", timeout=180_000)
+        page.pdf(path=str(pdf), width="1280px", height="720px", print_background=True,
+                 margin={"top": "0", "bottom": "0", "left": "0", "right": "0"})
+        browser.close()
+    log(f"pdf: {pdf} ({pdf.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - t0:.1f} s)")
+    return pdf
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=OUT, help="output folder (default build/slides)")
+    parser.add_argument("--voila", default=VOILA, help="address of the deck in Voila, for the live links")
+    parser.add_argument("--pdf", action="store_true", help="also print DIR/lecture.pdf with Chromium")
+    args = parser.parse_args(argv)
+    build(args.out, args.voila)
+    if args.pdf:
+        print_pdf(args.out)
+
+
+if __name__ == "__main__":
+    main()
