@@ -63,9 +63,10 @@ class LinePicture:
     :math:`2/\lambda_{\max}(H^{-1}A^TA)` for (scaled) GD (:meth:`step_bound`) and
     :math:`2/\max_i\|a_i\|^2` for SGD (:meth:`sgd_step_bound`); above 1 they diverge. Adam's
     step decays, :math:`\gamma_k = \gamma_0/(1 + (k-1)/T)` with :math:`\gamma_0` = ``step`` and
-    T = ``adam_decay``; Adam is slow to settle from far away with a small :math:`\gamma_0`, so
-    ``adam_iterations`` is a budget: :meth:`adam_settled` finds the step from which it stays
-    within ``ADAM_TOL`` of the line (at most 689 steps from :math:`x_0 \in [-3, 3]^2`,
+    T = ``adam_decay``; Adam is slow to settle from far away with a small :math:`\gamma_0`, so its
+    run is as long as it takes (200 steps, doubled until it has stayed within ``ADAM_TOL`` of the
+    line for 25 steps), up to the budget ``adam_iterations``: :meth:`adam_settled` finds the step
+    from which it stays there (at most 689 from :math:`x_0 \in [-3, 3]^2`,
     :math:`\gamma_0 \ge 0.2` on the notebook's line), or says it has not.
     ``gd_iterations`` (also scaled GD's) and ``sgd_iterations`` are those runs' lengths. Runs and projections are cached (``runs`` and
     ``projections``, :class:`BoundedCache`; ``.computed`` counts); the arrays returned are
@@ -118,8 +119,8 @@ class LinePicture:
     # --- the runs ----------------------------------------------------------------------------
     def _run(self, method, x0, h, step):
         if method == "adam":
-            opt = optimizers.make("adam", optimizers.inverse_time_decay(step, self.adam_decay))
-        elif method == "sgd":
+            return self._adam_run(x0, step)
+        if method == "sgd":
             opt = optimizers.make("gd", step * 2.0 / float(np.max(np.sum(self.ls.A ** 2, axis=1))))
         elif h is None:
             opt = optimizers.make("gd", step * self.step_bound())
@@ -130,6 +131,21 @@ class LinePicture:
                            self.iterations["gd" if method == "scaled_gd" else method])
         X.flags.writeable = False
         return X
+
+    def _adam_run(self, x0, step, first=200, stay=25):
+        """Adam's run, as long as it takes: ``first`` steps, doubled until the run has settled
+        within ``ADAM_TOL`` of the line and stayed there for its last ``stay`` steps or more, at most
+        ``adam_iterations`` (the budget; then it may not have settled)."""
+        opt = optimizers.make("adam", optimizers.inverse_time_decay(step, self.adam_decay))
+        budget, n = self.iterations["adam"], first
+        while True:
+            n = min(n, budget)
+            X = optimizers.run(opt, self.ls.grad, np.asarray(x0, dtype=float), n)
+            k = self.adam_settled(X)
+            if n == budget or (k is not None and k <= n - stay):
+                X.flags.writeable = False
+                return X
+            n *= 2
 
     def gd(self, x0, step_fraction):
         """GD at ``step_fraction`` x :meth:`step_bound`, ``gd_iterations`` steps."""
@@ -145,7 +161,7 @@ class LinePicture:
 
     def adam(self, x0, step):
         r"""Adam with the decaying step :math:`\gamma_k = \gamma_0/(1 + (k-1)/T)`, with
-        :math:`\gamma_0` = ``step``."""
+        :math:`\gamma_0` = ``step``, run until it settles on the line (:meth:`_adam_run`)."""
         return self.runs("adam", x0, None, _checks.positive(step, "step"))
 
     def adam_settled(self, X, tol=ADAM_TOL):
