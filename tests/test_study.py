@@ -129,3 +129,19 @@ def test_the_fair_protocol_is_stored_and_covers_adams_range(study):
                 assert rec["epochs"] == rec["first_zero_epoch"] + protocol.EXTRA_EPOCHS
                 assert rec["test_accuracy_plane"] is not None and rec["sharpness_normalized"] > 0
     assert [study.settings[f"fair: adam {g:g}"]["adam"] for g in protocol.ADAM_STEPS] == list(protocol.ADAM_STEPS)
+
+
+def test_retraining_a_fair_run_matches_the_study(study):
+    """Seed 0 at σ = 10 in the fair setting "Adam 1e-2" (SGD at the rule's 3e-10), retrained
+    with 100 epochs past zero loss, gives the stored epochs, loss and ‖θ_end‖."""
+    from course_utils.experiments import protocol
+    X, y = experiments.data()
+    name = "fair: adam 0.01"
+    sgd = study.settings[name]["sgd"][study.sigmas.index(10.0)]
+    res = training.train([training.RunConfig(10.0, "adam", 1e-2, seed=0), training.RunConfig(10.0, "sgd", sgd, seed=0)],
+                         X, y, extra_epochs=protocol.EXTRA_EPOCHS)
+    for r in res:
+        rec = study.record(10.0, r.algorithm, 0, name)
+        assert (r.epochs, r.first_zero_epoch) == (rec["epochs"], rec["first_zero_epoch"])
+        assert math.isclose(r.norm_theta_end, rec["norm_theta_end"], rel_tol=1e-9)
+        assert math.isclose(r.final_loss, rec["final_loss"], rel_tol=1e-9, abs_tol=1e-12)

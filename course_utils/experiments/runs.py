@@ -25,6 +25,7 @@ class SweepResults(tuple):
 
     Example
     -------
+    >>> from course_utils.experiments import load_study
     >>> runs = load_study().results()              # seed 0 of the shipped study
     >>> runs.get(0.01, "adam").config.step, len(runs.select("sgd")), runs[:5].algorithms
     (0.01, 5, ('adam',))
