@@ -652,6 +652,11 @@ def make_pdfs(out: Path, log=print) -> dict[str, int]:
                         new Promise(r => { i.onload = i.onerror = r; })));
                     if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
                 }""")
+                page.emulate_media(media="print")
+                # a display equation wider than the printed column is scaled down to fit, whole
+                page.evaluate("""() => document.querySelectorAll('mjx-container[display="true"]')
+                    .forEach(m => { const w = m.parentElement.clientWidth, s = m.scrollWidth;
+                                    if (s > w) m.style.zoom = (w / s).toFixed(3); })""")
                 target = out / "downloads" / f"{nb.stem}.pdf"
                 page.pdf(path=str(target), format="A4", print_background=True,
                          margin={"top": "15mm", "bottom": "15mm", "left": "14mm", "right": "14mm"})
