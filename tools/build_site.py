@@ -12,10 +12,14 @@ Steps
    main slider of every app it displays is driven through its own controls; each position's PNG is
    a frame. The widget output of that cell is replaced on the page by an ``<input type="range">``
    that swaps the frames (``site/_static/static-slider.js``). Frames are cached in
-   ``build/site-frames/`` under a hash of the notebook and the package, so a rebuild is quick.
-3. ``sphinx-build`` with myst-nb and the book theme (config in ``site/conf.py``); math by the
-   MathJax that the ``jupyter-server-mathjax`` package ships, copied into the site.
-4. Fix Jupyter-style heading anchors (``#Find-your-lesson``) to the ids Sphinx wrote.
+   ``build/site-frames/`` under a hash of the notebook's code cells, and checked against the package
+   files that run loaded: only a change in what a frame depends on redoes it.
+3. ``sphinx-build`` with myst-nb and the book theme (config in ``site/conf.py``); math by MathJax 3
+   with all its fonts (``tools/offline_math.py``), copied into the site.
+4. Fix Jupyter-style heading anchors (``#Find-your-lesson``) to the ids Sphinx wrote; drop the
+   theme's Font Awesome script; pictures load lazily.
+5. Downloads: each lesson's notebook and a PDF of its page (headless Chromium, print stylesheet);
+   the slides (``tools/build_slides.py --out build/site/slides``) when that builder exists.
 
 The repository address and hub are read from ``site/links.cfg`` (the one place for them).
 """
