@@ -128,7 +128,9 @@ bench: $(STAMP)
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
 
 ## make site: the course as a static website in build/site/ (index.html): no network, no kernel
-## to read it; sliders from precomputed frames (tools/build_site.py)
+## to read it; sliders from precomputed frames (tools/build_site.py, cached by content in
+## build/site-frames), each lesson's notebook and PDF to download (Chromium prints the pages), and
+## the slides in build/site/slides when tools/build_slides.py exists
 site: $(STAMP)
 	$(BIN)/python tools/build_site.py
 
@@ -142,6 +144,10 @@ slides: $(STAMP)
 ## final state (Chromium headless prints reveal.js's print view)
 slides-pdf: $(STAMP)
 	$(BIN)/python tools/build_slides.py --pdf
+
+## make pdf: remake only the lessons' PDFs (build/site/downloads/*.pdf) of the built site
+pdf: site
+	$(BIN)/python tools/build_site.py --pdf
 
 clean:
 	rm -rf $(VENV) $(LATEST) build *.egg-info

@@ -46,7 +46,6 @@ mathjax3_config = {
     "options": {"processHtmlClass": "math|output_area|static-slider|tex2jax_process|mathjax_process",
                 "ignoreHtmlClass": "tex2jax_ignore|mathjax_ignore|document|highlight",
                 "menuOptions": {"settings": {"zoom": "None"}}},
-    "chtml": {"fontURL": "mathjax/output/chtml/fonts/woff-v2"},
 }
 
 html_theme = "sphinx_book_theme"

@@ -225,3 +225,17 @@ def test_readme_unit_test_commands_keep_the_doctests():
         assert "--doctest-modules" in line and "course_utils" in line, line
     unit = re.search(r"^unit:.*?(?=^\S)", (ROOT / "Makefile").read_text(), re.M | re.S).group(0)
     assert "--doctest-modules" in unit and "course_utils" in unit and "no:nbval" in unit
+
+
+def test_binder_image_pins_the_same_packages_and_installs_the_course_not_editable():
+    """binder/ is what repo2docker builds for Binder and for a hub's user image (docs/hub.md)."""
+    pins = lock_pins()
+    binder = (ROOT / "binder" / "environment.yml").read_text()
+    conda = dict(re.findall(r"^\s*- ([A-Za-z0-9_.-]+)==(\S+)", binder, re.M))
+    assert set(conda) == runtime_from_pyproject() | {"nbgitpuller"}
+    for name, version in conda.items():
+        assert pins.get(name) == version, f"binder/environment.yml pins {name}=={version}, lock {pins.get(name)}"
+    assert re.search(r"^\s*- python=3\.11\s", binder, re.M) and "-e ." not in binder
+    post = (ROOT / "binder" / "postBuild").read_text()
+    assert re.search(r"^python -m pip install .*--no-deps \.\s*$", post, re.M) and " -e " not in post
+    assert (ROOT / "binder" / "postBuild").stat().st_mode & 0o111, "postBuild must be executable"

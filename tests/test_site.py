@@ -156,9 +156,12 @@ def test_each_lesson_has_download_buttons_for_its_notebook_and_a_pdf(site):
         page = pages[page_of(out, nb)]
         ipynb = page.find("a", **{"class": "download-ipynb"})
         pdf = page.find("a", **{"class": "download-pdf"})
-        assert ipynb and pdf, nb.name
+        assert ipynb, nb.name
         target = (page_of(out, nb).parent / ipynb[0]["href"]).resolve()
         assert target.read_bytes() == nb.read_bytes()          # the notebook as the course ships it
+        if not site["info"]["pdf_pages"]:                      # no Chromium here: no PDF, no link
+            assert not pdf
+            continue
         pdf_file = (page_of(out, nb).parent / pdf[0]["href"]).resolve()
         assert pdf_file.read_bytes()[:5] == b"%PDF-"
         assert site["info"]["pdf_pages"][nb.stem] == build_site.pdf_page_count(pdf_file) >= 1

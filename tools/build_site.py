@@ -12,10 +12,14 @@ Steps
    main slider of every app it displays is driven through its own controls; each position's PNG is
    a frame. The widget output of that cell is replaced on the page by an ``<input type="range">``
    that swaps the frames (``site/_static/static-slider.js``). Frames are cached in
-   ``build/site-frames/`` under a hash of the notebook and the package, so a rebuild is quick.
-3. ``sphinx-build`` with myst-nb and the book theme (config in ``site/conf.py``); math by the
-   MathJax that the ``jupyter-server-mathjax`` package ships, copied into the site.
-4. Fix Jupyter-style heading anchors (``#Find-your-lesson``) to the ids Sphinx wrote.
+   ``build/site-frames/`` under a hash of the notebook's code cells, and checked against the package
+   files that run loaded: only a change in what a frame depends on redoes it.
+3. ``sphinx-build`` with myst-nb and the book theme (config in ``site/conf.py``); math by MathJax 3
+   with all its fonts (``tools/offline_math.py``), copied into the site.
+4. Fix Jupyter-style heading anchors (``#Find-your-lesson``) to the ids Sphinx wrote; drop the
+   theme's Font Awesome script; pictures load lazily.
+5. Downloads: each lesson's notebook and a PDF of its page (headless Chromium, print stylesheet);
+   the slides (``tools/build_slides.py --out build/site/slides``) when that builder exists.
 
 The repository address and hub are read from ``site/links.cfg`` (the one place for them).
 """
@@ -636,8 +640,12 @@ def make_pdfs(out: Path, log=print) -> dict[str, int]:
     from playwright.sync_api import sync_playwright
     chromium = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
     if not Path(chromium).exists():
-        raise RuntimeError(f"the lesson PDFs need Chromium at {chromium} (Debian: apt-get install "
-                           "chromium; or set COURSE_CHROMIUM)")
+        log(f"site: WARNING: no lesson PDFs: they need Chromium at {chromium} (Debian: apt-get install "
+            "chromium; or set COURSE_CHROMIUM); the pages offer the notebooks only")
+        for page in (out / "notebooks").glob("0*.html"):
+            text = page.read_text(encoding="utf-8")
+            page.write_text(re.sub(r'\s*<a class="download-pdf"[^>]*>PDF</a>', "", text), encoding="utf-8")
+        return {}
     pages = {}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
@@ -652,6 +660,11 @@ def make_pdfs(out: Path, log=print) -> dict[str, int]:
                         new Promise(r => { i.onload = i.onerror = r; })));
                     if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
                 }""")
+                page.emulate_media(media="print")
+                # a display equation wider than the printed column is scaled down to fit, whole
+                page.evaluate("""() => document.querySelectorAll('mjx-container[display="true"]')
+                    .forEach(m => { const w = m.parentElement.clientWidth, s = m.scrollWidth;
+                                    if (s > w) m.style.zoom = (w / s).toFixed(3); })""")
                 target = out / "downloads" / f"{nb.stem}.pdf"
                 page.pdf(path=str(target), format="A4", print_background=True,
                          margin={"top": "15mm", "bottom": "15mm", "left": "14mm", "right": "14mm"})

@@ -136,11 +136,12 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_page(page, site_url, 
         for mode in ("light", "dark"):         # the theme's switch sets data-theme on <html>
             page.evaluate("m => { document.documentElement.dataset.theme = m;"
                           " document.documentElement.dataset.mode = m; }", mode)
+            page.wait_for_timeout(400)             # the theme's colour transitions end
             result = axe.run(page)
             violations = result.response["violations"]
             serious = [v for v in violations if v.get("impact") in ("serious", "critical")]
-            summary.append(f"{rel} ({mode}): {len(violations)} violations ({', '.join(sorted("
-                           f"v['id'] + ':' + str(v.get('impact')) for v in violations)) or 'none'})")
+            found = ", ".join(sorted(f"{v['id']}:{v.get('impact')}" for v in violations)) or "none"
+            summary.append(f"{rel} ({mode}): {len(violations)} violations ({found})")
             if serious:
                 bad[f"{rel} ({mode})"] = [(v["id"], v["impact"], len(v["nodes"]), v["nodes"][0]["target"])
                                           for v in serious]
