@@ -27,6 +27,7 @@ The repository address and hub are read from ``site/links.cfg`` (the one place f
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import configparser
 import hashlib
 import html
@@ -637,7 +638,6 @@ def slim_pages(out: Path):
 def make_pdfs(out: Path, log=print) -> dict[str, int]:
     """A PDF of each lesson page (``downloads/<lesson>.pdf``): headless Chromium prints the built
     page with its print stylesheet after MathJax has typeset it. Returns the pages per PDF."""
-    from playwright.sync_api import sync_playwright
     chromium = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
     if not Path(chromium).exists():
         log(f"site: WARNING: no lesson PDFs: they need Chromium at {chromium} (Debian: apt-get install "
@@ -646,6 +646,14 @@ def make_pdfs(out: Path, log=print) -> dict[str, int]:
             text = page.read_text(encoding="utf-8")
             page.write_text(re.sub(r'\s*<a class="download-pdf"[^>]*>PDF</a>', "", text), encoding="utf-8")
         return {}
+    # Playwright's sync API refuses to start inside a running asyncio loop (a test session that
+    # already drives a browser): print from a thread of our own, which has no loop
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(_print_pdfs, out, chromium).result()
+
+
+def _print_pdfs(out: Path, chromium: str) -> dict[str, int]:
+    from playwright.sync_api import sync_playwright
     pages = {}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])

@@ -255,11 +255,14 @@ def _demo_html(s: Slide, group_numbers: list[int], voila: str) -> str:
         except ValueError:
             k = values.index(state["values"][main]) if state["values"][main] in values else k
     if toggle and state is not None and toggle["control"] in state["values"]:
-        want = str(state["values"][toggle["control"]])
-        opts = [str(o) for o in toggle["options"]]
+        want = str(state["values"][toggle["control"]]).lower()       # "adam" vs the option "Adam"
+        opts = [str(o).lower() for o in toggle["options"]]
         j = opts.index(want) if want in opts else j
     first = ({"src": src + state["file"], "text": state["text"]} if state is not None
              else frames[j * positions + k])
+    shown = frames[j * positions + k]["value"]      # the readout: the build's exact value, if it sets one
+    if state is not None and main in state["values"] and isinstance(state["values"][main], (int, float)):
+        shown = f'{state["values"][main]:.4g}'
     uid = f"demo-{s.number}"
     label = build_site._math_label(app["description"] or app["control"])
     plain = build_site._plain_label(app["description"] or app["control"])
@@ -283,7 +286,7 @@ def _demo_html(s: Slide, group_numbers: list[int], voila: str) -> str:
         f'<div class="demo-bar"><label for="{uid}-range">{label}</label>'
         f'<input type="range" id="{uid}-range" aria-label="{html.escape(plain)}" min="0" '
         f'max="{positions - 1}" step="1" value="{k}">'
-        f'<output for="{uid}-range">{html.escape(str(frames[j * positions + k]["value"]))}</output>'
+        f'<output for="{uid}-range">{html.escape(str(shown))}</output>'
         f'{radios}{state_label}<span class="demo-steps">{frag}</span>'
         f'<a class="live" href="{html.escape(live)}" title="the same demo, live, in Voila (make lecture)">live</a></div>'
         f'<div class="demo-text">{first["text"]}</div>'
