@@ -29,7 +29,6 @@ This module imports neither matplotlib nor ipywidgets.
 from __future__ import annotations
 
 import numbers
-import os
 import types
 from dataclasses import dataclass, field
 
@@ -38,7 +37,7 @@ import numpy as np
 from . import _checks, nets, optimizers
 
 __all__ = ["RunConfig", "RunResult", "train", "check_seed", "ALGORITHMS", "Interrupted",
-           "check_memory", "memory_needed", "available_memory"]
+           "check_memory", "memory_needed"]
 
 ALGORITHMS = ("adam", "sgd")
 
@@ -274,22 +273,6 @@ def _record_epochs(max_epochs, points=30):
     return set(e.tolist())
 
 
-def available_memory():
-    """Bytes of memory available to a new allocation (Linux ``MemAvailable``; else the free
-    physical pages; None when neither can be read)."""
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
 def memory_needed(n_runs, n_points, spec=None):
     """An estimate, in bytes, of what :func:`train` holds for ``n_runs`` runs on ``n_points``
     points: per run about 12 parameter vectors (θ0, θ_end, the stack, its gradient, Adam's m and
@@ -303,8 +286,8 @@ def check_memory(n_runs, n_points, spec=None, what="these runs"):
     """A ``MemoryError`` naming the size *before* anything is allocated, when ``n_runs`` runs
     would need more than half of the available memory."""
     need = memory_needed(n_runs, n_points, spec)
-    avail = available_memory()
-    if avail is not None and need > avail / 2:
+    avail = _checks.available_memory()
+    if need > _checks.MEMORY_SHARE * avail:
         raise MemoryError(f"{what} ({n_runs} runs on {n_points} points) need about "
                           f"{need / 2**30:.1f} GiB; only {avail / 2**30:.1f} GiB are available "
                           f"(at most half is used): train fewer seeds or sigmas at once")
