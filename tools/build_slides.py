@@ -359,6 +359,7 @@ def build(out: Path = OUT, voila: str = VOILA, log=print) -> dict:
                     out / "reveal" / "dist" / "theme" / "fonts" / "source-sans-pro")
     shutil.copytree(rv / "plugin" / "notes", out / "reveal" / "plugin" / "notes",
                     ignore=shutil.ignore_patterns("*.esm.js"))
+    label_speaker_layout(out / "reveal" / "plugin" / "notes")
     prune_mathjax(offline_math.copy_mathjax(out / "mathjax"))
     for f in ("slides.css", "slides.js"):
         shutil.copy2(ASSETS / f, out / f)
@@ -383,6 +384,20 @@ def build(out: Path = OUT, voila: str = VOILA, log=print) -> dict:
         f"{info['fragments']} fragments), notes on {info['notes']}, {info['size_mb']} MB, "
         f"frames {info['frames_seconds']} s, total {info['seconds']} s")
     return info
+
+
+def label_speaker_layout(folder: Path) -> None:
+    """reveal.js's speaker view has a layout <select> without a name (axe: select-name, critical):
+    give it one, in the page and in the copy of it that notes.js carries as a string."""
+    for name, old, new in (("speaker-view.html", '<select class="speaker-layout-dropdown">',
+                            '<select class="speaker-layout-dropdown" aria-label="Layout">'),
+                           ("notes.js", '<select class=\\"speaker-layout-dropdown\\">',
+                            '<select class=\\"speaker-layout-dropdown\\" aria-label=\\"Layout\\">')):
+        path = folder / name
+        text = path.read_text(encoding="utf-8")
+        if old not in text:
+            raise RuntimeError(f"{path}: the speaker view's layout menu was not found (reveal.js changed?)")
+        path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def print_pdf(out: Path = OUT, log=print) -> Path:
