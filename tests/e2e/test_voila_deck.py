@@ -168,6 +168,20 @@ def _eventually(page, get, want, equal=True, ceiling_ms=120_000):
     return value
 
 
+def _settled(page, get, quiet_ms=1500, ceiling_ms=120_000):
+    """``get()`` once it has not changed for ``quiet_ms``: the kernel has answered every move.
+    (ipywidgets drops a value the kernel sends while the browser still waits for the echo of its
+    own last change, so a reset clicked during a burst of slider moves can be lost.)"""
+    last, still, waited = get(), 0, 0
+    while still < quiet_ms and waited < ceiling_ms:
+        page.wait_for_timeout(250)
+        waited += 250
+        value = get()
+        still = still + 250 if value == last else 0
+        last = value
+    return last
+
+
 def _lecturer_controls(page, m):
     apps = page.locator(".course-app")
     first = apps.first
@@ -201,6 +215,7 @@ def _lecturer_controls(page, m):
         page.keyboard.press("ArrowRight")
     moved = _eventually(page, readouts.all_inner_texts, before, equal=False)
     assert moved != before, "the arrow keys did not move the first slider"
+    _settled(page, readouts.all_inner_texts)      # every arrow's value has reached the kernel
     first.locator(".course-reset").click()
     got = _eventually(page, readouts.all_inner_texts, before)
     assert got == before, f"reset: {got} != {before}"
