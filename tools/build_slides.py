@@ -290,7 +290,7 @@ def _demo_html(s: Slide, group_numbers: list[int], voila: str) -> str:
         f'{radios}{state_label}<span class="demo-steps">{frag}</span>'
         f'<a class="live" href="{html.escape(live)}" title="the same demo, live, in Voila (make lecture)">live</a></div>'
         f'<div class="demo-text">{first["text"]}</div>'
-        f'<div class="demo-img"><img loading="lazy" src="{html.escape(first["src"])}" alt="{html.escape(alt)}" '
+        f'<div class="demo-img"><img src="{html.escape(first["src"])}" loading="lazy" alt="{html.escape(alt)}" '
         f'data-final="{html.escape(src + steps[-1]["file"]) if steps else ""}"></div>'
         f'</figure>')
 
