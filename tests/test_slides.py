@@ -94,6 +94,28 @@ def test_static_controls_have_a_frame_for_every_position(built):
         assert first != last, f"slide {n}: the first and last position show the same picture"
 
 
+def test_every_demo_is_drawn_for_its_picture_box_with_labels_of_21_px(built):
+    """The frames take the shape of their slide's picture box (slides/layout.json) and their
+    smallest text is 21 px when the picture fills the box; the browser test checks it on screen."""
+    out, _, page = built
+    layout = build_slides.read_layout()
+    groups = {}
+    for n, sec in sections(page):
+        m = re.search(r'<img src="([^"]+)"[^>]*data-label-px="([0-9.]+)"', sec)
+        if m:
+            groups.setdefault(max(k for k in layout if k <= n), []).append((n, m.group(1), float(m.group(2))))
+    assert sorted(groups) == sorted(layout), "a demo slide without a measured box (run --measure)"
+    from PIL import Image
+    for first, shown in groups.items():
+        bw, bh = layout[first]
+        for n, src, label_px in shown:
+            with Image.open(out / src) as im:
+                w, h = im.size
+            assert w / h == pytest.approx(bw / bh, rel=0.01), (n, (w, h), (bw, bh))
+            fill = min(bw / w, bh / h)                  # object-fit: contain
+            assert label_px * fill >= 21 - 0.05, (n, label_px * fill)
+
+
 def test_slides_with_their_own_presets_step_through_them_as_fragments(built):
     _, info, page = built
     sec = dict(sections(page))[21]                     # b_v = 0.5, 0.9, 0.99 on the variance slide

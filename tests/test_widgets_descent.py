@@ -205,11 +205,13 @@ def test_titles_never_show_a_negative_zero():
     assert "-" in _fmt([-0.0006, 1.0])            # a real negative number keeps its sign
 
 
-@pytest.mark.parametrize("make", ["gd_explorer", "scaled_gd_explorer"])
+@pytest.mark.parametrize("make", ["gd_explorer", "scaled_gd_explorer", "step_model_app"])
 def test_the_legend_is_under_the_panels_covering_nothing(make):
     """Issue 23: legends inside the panels covered x* and the convergence curves (deck slides
-    6-17). One legend sits under the panels and overlaps none of them."""
-    app = getattr(descent, make)(F, x0=X0, iterations=20)
+    6-17), and the model's minimum (slides 3-4). One legend sits under the panels and overlaps
+    none of them."""
+    kw = {} if make == "step_model_app" else {"x0": X0, "iterations": 20}
+    app = getattr(descent, make)(F, **kw)
     fig = app.live.fig
     renderer = fig.canvas.get_renderer()
     assert len(fig.legends) == 1 and not any(ax.get_legend() for ax in fig.axes)

@@ -18,8 +18,10 @@ Where the slides come from
   clicker steps the picture through them.
 * Demos are pictures, not kernels: each deck notebook runs once in a kernel with the site's driver
   (``tools/site_driver.py``, through ``tools/build_site.py``: the app's main slider and a small
-  toggle) plus the presets, every state a PNG. Cached in ``build/slides-frames/`` under a hash of the
-  notebook, the package and both drivers, so a rebuild without changes takes seconds.
+  toggle) plus the presets, every state a PNG, drawn for the picture's box on its slide
+  (``slides/layout.json``, see ``--measure``) with every text >= 21 px. Cached in
+  ``build/slides-frames/`` under a hash of the notebook's code, both drivers and the layout, and
+  checked against the package files the run loaded, so a rebuild without changes takes seconds.
 * reveal.js 5 from the ``sphinx-revealjs`` wheel (its notes plugin is the speaker view), MathJax 3
   with all its fonts from ``tools/offline_math.py``: both copied into the build; nothing is loaded
   from the network. The canvas is 1280 x 720, scaled by reveal.js to any screen.
@@ -56,7 +58,11 @@ FRAMES_PER_SLIDER = 24
 VOILA = "http://localhost:8866/voila/render/lecture/"     # `make lecture`'s address for the live links
 PART_MINUTES = re.compile(r"\*Slides (\d+)–(\d+) · (\d+) minutes\*")
 PRESET_NUMBER = re.compile(r"^(\d+): ")
-SIDE_ASPECT = 1.8       # a demo picture narrower than this (width / height) stands beside the text
+LAYOUT = ASSETS / "layout.json"  # each demo slide's picture box at 1280 x 720 (--measure writes it)
+MIN_LABEL_PX = 21       # the frames' smallest text when the picture fills its box (>= 20 px, 1 to spare)
+# a slide whose square plot stands beside the text, at the full height of the slide (the projection
+# plot: beside the text its panel gets about 1.3x the height it would get below it)
+SIDE_SLIDES = {34}
 
 # runs in the kernel after the site's driver: one PNG per preset of every app (the builds)
 PRESETS_DRIVER = r'''
@@ -85,10 +91,42 @@ def _slides_presets(out_dir):
     (_P(out_dir) / "presets.json").write_text(_j.dumps(found, indent=1))
 
 
+def _slides_fit(out_dir):
+    """Draw each app for the picture box of its slide (``slides/layout.json``, filled in by
+    ``build_slides.py --measure``): the figure takes the box's shape and every text shows at least
+    ``_SLIDES_MIN_PX`` pixels when the picture fills the box. Writes ``fit.json``: per app, the box
+    and the smallest text in the PNG's own pixels (the slides' browser test scales it by the
+    picture's size on screen)."""
+    import io as _io
+    import json as _j
+    from pathlib import Path as _P
+    from PIL import Image as _Image
+    from course_utils import style as _style
+    from course_utils.widgets import fit_projector as _fit
+    boxes = _SLIDES_BOXES.get(_P(out_dir).parent.name, {})
+    found = {}
+    for index, app in _site_apps.items():
+        box = boxes.get(str(index))
+        fig = app.live.fig
+        if box is not None:
+            bw, bh = box
+            w = fig.get_size_inches()[0]
+            _fit(app, display_px=bw, max_height_px=bh, min_px=_SLIDES_MIN_PX, squeeze=True,
+                 figsize=(w, w * bh / bw))
+        png = app.live.image.value or app.live.png()
+        with _Image.open(_io.BytesIO(png)) as im:
+            width, height = im.size
+        sizes = [t.get_fontsize() for t in _style.text_artists(fig)]
+        label_px = min(sizes) * width / (72.0 * fig.get_size_inches()[0])
+        found[str(index)] = {"box": box, "png": [width, height], "label_px": round(label_px, 2)}
+    (_P(out_dir) / "fit.json").write_text(_j.dumps(found, indent=1))
+
+
 _slides_site_frames = _site_frames
 
 
 def _site_frames(out_dir, n=24):
+    _slides_fit(out_dir)
     manifest = _slides_site_frames(out_dir, n)
     _slides_presets(out_dir)
     return manifest
@@ -98,43 +136,88 @@ def _site_frames(out_dir, n=24):
 # ------------------------------------------------------------------------------------------------
 # Frames: the site's kernel run, plus the presets
 # ------------------------------------------------------------------------------------------------
-def _driver_text() -> str:
-    return build_site.DRIVER.read_text(encoding="utf-8") + "\n" + PRESETS_DRIVER
+def read_layout() -> dict[int, list[int]]:
+    """{first slide number of a demo slide: [width, height] of its picture box, CSS px at 1280 x 720}."""
+    if not LAYOUT.exists():
+        return {}
+    return {int(k): v for k, v in json.loads(LAYOUT.read_text(encoding="utf-8"))["boxes"].items()}
 
 
-def _key(nb_path: Path, n_frames: int) -> str:
+def demo_cells(nb_path: Path) -> dict[int, int]:
+    """{code cell index: the first seed slide number of the slide it belongs to} of a deck notebook."""
+    nb = nbformat.read(nb_path, as_version=4)
+    out, current = {}, None
+    for i, cell in enumerate(nb.cells):
+        kind = cell.metadata.get("slideshow", {}).get("slide_type", "skip")
+        if kind == "slide":
+            current = (slide_types.slide_numbers(cell.source) or [1])[0]
+        elif kind == "-" and cell.cell_type == "code" and current is not None:
+            out[i] = current
+    return out
+
+
+def _extra_driver(nb_paths, layout) -> str:
+    """The presets driver, with the picture box of every demo cell (by notebook slug)."""
+    boxes = {}
+    for p in nb_paths:
+        cells = {str(i): layout[n] for i, n in demo_cells(p).items() if n in layout}
+        if cells:
+            boxes[build_site.slug(p)] = cells
+    return (PRESETS_DRIVER + f"\n_SLIDES_BOXES = {json.dumps(boxes, sort_keys=True)}\n"
+            f"_SLIDES_MIN_PX = {MIN_LABEL_PX}\n")
+
+
+def _key(nb_path: Path, n_frames: int, extra: str) -> str:
     h = hashlib.sha256(build_site._fingerprint(nb_path, n_frames).encode())
-    h.update(PRESETS_DRIVER.encode())
+    h.update(extra.encode())
     return h.hexdigest()[:16]
 
 
-def frames_for(nb_path: Path, n_frames: int = FRAMES_PER_SLIDER, log=print) -> tuple[Path, dict, dict]:
-    """(folder, site manifest, presets) of one deck notebook, from the cache when nothing changed."""
-    out_dir = FRAME_CACHE / build_site.slug(nb_path) / _key(nb_path, n_frames)
-    if (out_dir / "presets.json").exists():
-        log(f"  frames of {nb_path.name}: cached")
-    else:
+def frames_for(nb_path: Path, n_frames: int = FRAMES_PER_SLIDER, log=print,
+               extra: str = PRESETS_DRIVER) -> tuple[Path, dict, dict]:
+    """(folder, site manifest, presets) of one deck notebook, from the cache while its code cells,
+    the drivers, the layout and the package files its run loaded are unchanged."""
+    out_dir = FRAME_CACHE / build_site.slug(nb_path) / _key(nb_path, n_frames, extra)
+    manifest_path = out_dir / "manifest.json"
+    cached = False
+    if (out_dir / "presets.json").exists() and manifest_path.exists():
+        data = json.loads(manifest_path.read_text())
+        files = [str(ROOT / f) for f in data.get("module_files", [])]
+        cached = bool(files) and build_site._files_key(files) == data.get("modules_key")
+        log(f"  frames of {nb_path.name}: " + ("cached" if cached else "a package file it uses changed"))
+    if not cached:
         shutil.rmtree(FRAME_CACHE / build_site.slug(nb_path), ignore_errors=True)
         t0 = time.perf_counter()
         out_dir.mkdir(parents=True, exist_ok=True)
-        build_site.run_driver(nb_path, out_dir, n_frames)     # (DRIVER: the combined driver)
+        data = build_site.run_driver(nb_path, out_dir, n_frames)     # (DRIVER: the combined driver)
         for png in out_dir.glob("*.png"):
             build_site.shrink_png(png)
+        data["module_files"] = [Path(f).relative_to(ROOT).as_posix() for f in data.pop("modules", [])
+                                if Path(f).is_relative_to(ROOT)]
+        if data["module_files"]:      # and the package's data (lesson 04's precomputed study)
+            data["module_files"] += sorted(p.relative_to(ROOT).as_posix()
+                                           for p in (ROOT / "course_utils" / "data").glob("*") if p.is_file())
+        data["modules_key"] = build_site._files_key([str(ROOT / f) for f in data["module_files"]])
+        manifest_path.write_text(json.dumps(data, indent=1))
         log(f"  frames of {nb_path.name}: {time.perf_counter() - t0:.1f} s")
-    manifest = json.loads((out_dir / "manifest.json").read_text())
+    manifest = json.loads(manifest_path.read_text())
     presets = json.loads((out_dir / "presets.json").read_text())
+    fit = json.loads((out_dir / "fit.json").read_text())
+    for index, app in manifest["apps"].items():
+        app["fit"] = fit.get(index)
     return out_dir, manifest, presets
 
 
 def all_frames(log=print) -> dict:
     from concurrent.futures import ThreadPoolExecutor
     parts = sorted(DECK.glob("*.ipynb"))
+    extra = _extra_driver(parts, read_layout())
     driver = FRAME_CACHE / "driver.py"          # the site's driver + the presets, run in each kernel
     driver.parent.mkdir(parents=True, exist_ok=True)
-    driver.write_text(_driver_text(), encoding="utf-8")
+    driver.write_text(build_site.DRIVER.read_text(encoding="utf-8") + "\n" + extra, encoding="utf-8")
     with mock.patch.object(build_site, "DRIVER", driver):      # restored after the pool
         with ThreadPoolExecutor(max_workers=2) as pool:          # two kernels: both cores busy
-            futures = {p: pool.submit(frames_for, p, FRAMES_PER_SLIDER, log) for p in parts}
+            futures = {p: pool.submit(frames_for, p, FRAMES_PER_SLIDER, log, extra) for p in parts}
             return {p: f.result() for p, f in futures.items()}
 
 
@@ -162,12 +245,6 @@ def _outputs_html(cell) -> str:
         elif "text/markdown" in data:
             out.append(f'<div class="printed-md">{markdown(data["text/markdown"])}</div>')
     return "\n".join(out)
-
-
-def _aspect(folder: Path, app: dict) -> float:
-    from PIL import Image
-    with Image.open(folder / app["frames"][0]["file"]) as im:
-        return im.width / im.height
 
 
 class Slide:
@@ -224,7 +301,7 @@ def collect(frames: dict) -> list[Slide]:
                         s.outputs.append(printed)
                     if app is not None:
                         s.demo = {"cell": i, "app": app, "presets": presets.get(str(i), []),
-                                  "slug": build_site.slug(path), "aspect": _aspect(folder, app)}
+                                  "slug": build_site.slug(path)}
     return slides
 
 
@@ -279,6 +356,8 @@ def _demo_html(s: Slide, group_numbers: list[int], voila: str) -> str:
     state_label = (f'<span class="demo-state">{html.escape(state["name"])}</span>' if state is not None
                    else "")
     live = f'{voila}{s.nb}#{s.anchor}'
+    fit = app.get("fit") or {}
+    label_px = f' data-label-px="{fit["label_px"]}"' if "label_px" in fit else ""   # (the browser test)
     alt = f"{app['alt']}"
     return (
         f'<figure class="demo" id="{uid}" data-positions="{positions}" '
@@ -291,7 +370,7 @@ def _demo_html(s: Slide, group_numbers: list[int], voila: str) -> str:
         f'<a class="live" href="{html.escape(live)}" title="the same demo, live, in Voila (make lecture)">live</a></div>'
         f'<div class="demo-text">{first["text"]}</div>'
         f'<div class="demo-img"><img src="{html.escape(first["src"])}" loading="lazy" alt="{html.escape(alt)}" '
-        f'data-final="{html.escape(src + steps[-1]["file"]) if steps else ""}"></div>'
+        f'data-final="{html.escape(src + steps[-1]["file"]) if steps else ""}"{label_px}></div>'
         f'</figure>')
 
 
@@ -302,7 +381,7 @@ def slide_html(s: Slide, group_numbers: list[int], voila: str) -> str:
     build = (f'<span class="build-of">build {group_numbers.index(s.number) + 1} of {len(group_numbers)}</span>'
              if len(group_numbers) > 1 else "")
     cls = "title-slide" if title else ("has-demo" if demo else "text-slide")
-    if s.demo and s.demo.get("aspect", 2.0) < SIDE_ASPECT:
+    if s.demo and s.group[0] in SIDE_SLIDES:
         cls += " side"
     outputs = "\n".join(s.outputs)
     notes = "\n".join(s.notes)
@@ -417,13 +496,79 @@ def print_pdf(out: Path = OUT, log=print) -> Path:
     return pdf
 
 
+# every text a demo can show under its controls, put in turn under them: the picture's box is the
+# smallest one (a longer text wraps to one more line and leaves the picture less room)
+MEASURE_BOXES = """() => {
+  const sec = Reveal.getCurrentSlide();
+  return [...sec.querySelectorAll('figure.demo')].map(fig => {
+    const text = fig.querySelector('.demo-text'), box = fig.querySelector('.demo-img');
+    const before = text.innerHTML;
+    const texts = new Set(JSON.parse(fig.dataset.frames).map(f => f.text));
+    fig.querySelectorAll('.demo-step').forEach(s => texts.add(s.dataset.text));
+    let w = 1e9, h = 1e9;
+    for (const t of texts) {
+      text.innerHTML = t;
+      w = Math.min(w, box.clientWidth);
+      h = Math.min(h, box.clientHeight);
+    }
+    text.innerHTML = before;
+    return [w, h];
+  });
+}"""
+
+
+def measure_layout(out: Path = OUT, log=print) -> dict[int, list[int]]:
+    """Chromium at 1280 x 720 (reveal.js's canvas, scale 1) measures each demo slide's picture box,
+    the smallest over every text the demo shows; written to ``slides/layout.json``."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium")
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto((Path(out) / "index.html").resolve().as_uri())
+        page.wait_for_function("document.documentElement.dataset.slidesReady === '1'", timeout=180_000)
+        page.wait_for_function("document.documentElement.dataset.mathDone === '1'", timeout=180_000)
+        if abs(page.evaluate("Reveal.getScale()") - 1.0) > 1e-6:
+            raise RuntimeError("reveal.js does not draw the 1280 x 720 canvas at scale 1")
+        numbers = page.evaluate("[...document.querySelectorAll('.reveal .slides section.has-demo')]"
+                                ".map(s => Number(s.dataset.seedNumber))")
+        boxes: dict[int, list[int]] = {}
+        groups = {s.number: s.group for s in collect_numbers()}
+        for n in numbers:
+            page.evaluate(f"Reveal.slide({n - 1})")
+            page.wait_for_function(f"Reveal.getCurrentSlide().dataset.seedNumber === '{n}'", timeout=30_000)
+            figs = page.evaluate(MEASURE_BOXES)
+            if len(figs) != 1 or min(figs[0]) < 100:
+                raise RuntimeError(f"slide {n}: expected one demo with a picture box, measured {figs}")
+            key = groups[n][0]
+            old = boxes.get(key, [10**9, 10**9])
+            boxes[key] = [min(old[0], int(figs[0][0])), min(old[1], int(figs[0][1]))]
+        browser.close()
+    LAYOUT.write_text(json.dumps({
+        "about": "each demo slide's picture box in CSS px at 1280 x 720, by the first seed slide "
+                 "number of its slide; written by `python tools/build_slides.py --measure`",
+        "boxes": {str(k): v for k, v in sorted(boxes.items())}}, indent=1) + "\n", encoding="utf-8")
+    log(f"layout: {len(boxes)} picture boxes -> {LAYOUT}")
+    return boxes
+
+
+def collect_numbers() -> list[Slide]:
+    """The deck's slides with their build groups, without frames (numbers only)."""
+    return collect({})
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=OUT, help="output folder (default build/slides)")
     parser.add_argument("--voila", default=VOILA, help="address of the deck in Voila, for the live links")
     parser.add_argument("--pdf", action="store_true", help="also print DIR/lecture.pdf with Chromium")
+    parser.add_argument("--measure", action="store_true",
+                        help="after a change to the deck's text: build, measure every demo's picture "
+                             "box with Chromium (slides/layout.json), build again with frames drawn for it")
     args = parser.parse_args(argv)
     build(args.out, args.voila)
+    if args.measure:
+        measure_layout(args.out)
+        build(args.out, args.voila)
     if args.pdf:
         print_pdf(args.out)
 

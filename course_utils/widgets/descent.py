@@ -113,7 +113,6 @@ def _ray_panel(ax, model, step):
     ax.set_xlim(t[0], t[-1])
     ax.set_xlabel("$t$ along the ray $x_k + t\\,d$, $d = -H^{-1}\\nabla f(x_k)$")
     ax.set_ylabel("value")
-    ax.legend(loc="lower left", fontsize="small")       # the corner no curve enters
     title = ax.set_title("γ = 0.000: the model lies above f")
     return {"model": line, "minimum": low, "title": title}
 
@@ -125,11 +124,11 @@ def _plane_panel(ax, model, step, xlim, ylim):
     x_k, x_next = model.x_k, model.at(step)["x_next"]
     rings = [plots.ellipse(model.metric.H, x_k, 1.0, ax=ax, color="C1", lw=1.4, ls="--",
                            label="model level sets" if i == 2 else None) for i in range(3)]
-    plots.point(x_k, ax=ax, color="k", markersize=7, label="$x_k$")
-    nxt = plots.point(x_next, ax=ax, color="C3", markersize=8, label="$x_{k+1}$")
+    plots.point(x_k, ax=ax, color="k", markersize=7, label="$x_k$ ($t=0$)")        # as on the left:
+    nxt = plots.point(x_next, ax=ax, color="C3", markersize=8,                       # one legend entry
+                      label="model minimum: $x_{k+1}$")
     arrow = plots.step_arrow(x_k, x_next, ax=ax, color="C3")
     ax.set_title("level sets of $f$ and of the model")
-    ax.legend(loc="lower right", fontsize="x-small", framealpha=0.85)
     return {"rings": rings, "next": nxt, "arrow": arrow}
 
 
@@ -166,6 +165,8 @@ def step_model_app(f, x_k=(-4.0, 1.5), step=0.5, H=None, step_range=(0.1, 3.0),
     live = BlitFigure(figsize=figsize, dpi=dpi, ncols=2, width_ratios=[1, 1.25])
     art = _ray_panel(live.axes[0], model, step)
     art.update(_plane_panel(live.axes[1], model, step, xlim, ylim))
+    # under the panels: inside the ray panel it covered the model's minimum at projector sizes
+    _legend_below(live.fig, live.axes, ncols=3)
     live.freeze(_moving(art))
     controls = {"step": log_slider(step, *model.step_range, description="step γ",
                                    readout_format=".3f")}

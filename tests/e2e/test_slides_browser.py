@@ -1,10 +1,11 @@
 """The slideshow (`make slides`) in Chromium, opened from file:// as a lecturer would: 57 slides whose
 number on screen and in the address is the lecture's, nothing overflows the 1280 x 720 canvas at
-three screen sizes, a static control changes the picture, the clicker steps through the builds of
-slides 6–11, the speaker view opens with the notes, the print view makes a PDF of one page per
-slide, nothing is fetched from anywhere but the build folder, and axe-core finds no serious or
-critical violation. Waits are ceilings against hangs, never time measurements
-(benchmarks/bench_slides.py measures the time to ready).
+three screen sizes, every text and every figure label is at least 20 px (scaled with the canvas), a
+static control changes the picture, the clicker steps through the builds of slides 6–11, the speaker
+view opens with the notes, the print view makes a PDF of one page per slide, nothing is fetched from
+anywhere but the build folder, and axe-core finds no serious or critical violation. Waits are
+ceilings against hangs, never time measurements (benchmarks/bench_slides.py measures the time to
+ready).
 """
 
 from __future__ import annotations
@@ -34,7 +35,13 @@ MEASURE = """() => {
   const scale = Reveal.getScale();
   const out = {clipped: frame.scrollHeight > frame.clientHeight + 1 || frame.scrollWidth > frame.clientWidth + 1,
                outside: [], smallest: 1e9, number: document.querySelector('.slide-number').innerText.trim(),
-               hash: location.hash};
+               hash: location.hash, figure: 1e9};
+  // a picture's smallest text: its size in the PNG's pixels (the build records it) times the
+  // picture's size on the canvas (object-fit: contain) times reveal.js's scale
+  for (const img of frame.querySelectorAll('img[data-label-px]')) {
+    const k = Math.min(img.clientWidth / img.naturalWidth, img.clientHeight / img.naturalHeight);
+    out.figure = Math.min(out.figure, Number(img.dataset.labelPx) * k * scale);
+  }
   for (const el of frame.querySelectorAll('*')) {
     const r = el.getBoundingClientRect();
     if (!r.width || !r.height || el.closest('.fragment:not(.visible), mjx-assistive-mml')) continue;
@@ -78,7 +85,7 @@ def foreign(requests, slides):
 def test_every_slide_shows_its_seed_number_and_fits_the_screen(browser, slides, size, artifacts):
     page, requests = open_slides(browser, slides, size)
     assert page.evaluate("Reveal.getTotalSlides()") == N_SLIDES
-    problems, smallest = [], {}
+    problems, smallest, figure = [], {}, {}
     for n in range(1, N_SLIDES + 1):
         page.evaluate(f"Reveal.slide({n - 1})")
         if n > 1:                                    # reveal.js writes the address just after
@@ -90,13 +97,18 @@ def test_every_slide_shows_its_seed_number_and_fits_the_screen(browser, slides, 
             (n, m["number"], m["hash"])      # (the first slide, never left yet, has no address)
         if m["clipped"] or m["outside"]:
             problems.append((n, m["clipped"], m["outside"][:3]))
-        smallest[n] = m["smallest"]
+        smallest[n], figure[n] = m["smallest"], m["figure"]
         if n in (1, 7, 21, 34, 45, 50):
             page.screenshot(path=str(artifacts / f"slides-{n:02d}-{size[0]}x{size[1]}.png"))
     assert not problems, problems
     scale = page.evaluate("Reveal.getScale()")
     low = {n: round(px, 1) for n, px in smallest.items() if px < 20 * min(scale, 1.0) - 0.05}
     assert not low, f"text under 20 px (scaled by {scale:.2f}): {low}"
+    demos = page.evaluate("document.querySelectorAll('figure.demo img[data-label-px]').length")
+    assert demos == sum(1 for px in figure.values() if px < 1e9) == 31, (demos, figure)
+    low = {n: round(px, 1) for n, px in figure.items() if px < 20 * min(scale, 1.0) - 0.05}
+    assert not low, (f"figure labels under 20 px (scaled by {scale:.2f}): {low}; after a change to "
+                     "a demo slide's text, run `python tools/build_slides.py --measure`")
     assert not foreign(requests, slides), foreign(requests, slides)[:5]
     page.close()
 
