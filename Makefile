@@ -16,7 +16,7 @@ LATEST := .venv-latest
 # (since deleted) venv wrote can lack matplotlib's own fonts, and every figure then warns on stderr
 export MPLCONFIGDIR := $(CURDIR)/$(VENV)/mplconfig
 
-.PHONY: lab test unit lecture notebooks nav bench site slides slides-pdf study lock test-latest venv-ok clean hub-proxy hub-check pdf
+.PHONY: lab test unit lecture notebooks nav bench site slides slides-layout slides-pdf study lock test-latest venv-ok clean hub-proxy hub-check pdf
 
 # make a venv with $(PYTHON) in folder $(1) (reused when its pip works; virtualenv when venv is missing)
 define make_venv
@@ -139,6 +139,11 @@ site: $(STAMP)
 ## precomputed pictures (frames cached in build/slides-frames/: a rebuild takes seconds)
 slides: $(STAMP)
 	$(BIN)/python tools/build_slides.py
+
+## make slides-layout: after changing the text of a slide with a demo: build, measure each demo's
+## picture box in Chromium (slides/layout.json), build again with the pictures drawn for their boxes
+slides-layout: $(STAMP)
+	$(BIN)/python tools/build_slides.py --measure
 
 ## make slides-pdf: the slides, then build/slides/lecture.pdf: one page per slide, builds at their
 ## final state (Chromium headless prints reveal.js's print view)
