@@ -214,6 +214,23 @@ def _files_key(files: list[str]) -> str:
     return h.hexdigest()[:16]
 
 
+def record_package(data: dict) -> None:
+    """Store in a frames manifest the package files its kernel run loaded (the driver lists them as
+    ``modules``) and their hash: the cache stays valid while they are unchanged."""
+    data["module_files"] = [Path(f).relative_to(ROOT).as_posix() for f in data.pop("modules", [])
+                            if Path(f).is_relative_to(ROOT)]
+    if data["module_files"]:        # and the package's data (lesson 04's precomputed study)
+        data["module_files"] += sorted(p.relative_to(ROOT).as_posix()
+                                       for p in (ROOT / "course_utils" / "data").glob("*") if p.is_file())
+    data["modules_key"] = _files_key([str(ROOT / f) for f in data["module_files"]])
+
+
+def package_unchanged(data: dict) -> bool:
+    """Whether the package files recorded by :func:`record_package` are still as they were."""
+    files = [str(ROOT / f) for f in data.get("module_files", [])]
+    return bool(files) and _files_key(files) == data.get("modules_key")
+
+
 def _fingerprint(nb_path: Path, n_frames: int) -> str:
     """Key of a notebook's cached frames: its code cells, the driver, the frame format (the
     package files the run loaded are checked against the manifest, see ``frames_for``)."""
@@ -264,8 +281,7 @@ def frames_for(nb_path: Path, n_frames: int, log=print) -> tuple[Path, dict]:
     manifest = out_dir / "manifest.json"
     if manifest.exists():
         data = json.loads(manifest.read_text())
-        files = [str(ROOT / f) for f in data.get("module_files", [])]
-        if files and _files_key(files) == data.get("modules_key"):
+        if package_unchanged(data):
             log(f"  frames of {nb_path.name}: cached")
             return out_dir, data
         log(f"  frames of {nb_path.name}: a package file it uses changed")
@@ -275,13 +291,7 @@ def frames_for(nb_path: Path, n_frames: int, log=print) -> tuple[Path, dict]:
     for app in data["apps"].values():
         for f in app["frames"]:
             shrink_png(out_dir / f["file"])
-    # the cache stays valid while the package files this run loaded are unchanged
-    data["module_files"] = [Path(f).relative_to(ROOT).as_posix() for f in data.pop("modules", [])
-                            if Path(f).is_relative_to(ROOT)]
-    if data["module_files"]:        # and the package's data (lesson 04's precomputed study)
-        data["module_files"] += sorted(p.relative_to(ROOT).as_posix()
-                                       for p in (ROOT / "course_utils" / "data").glob("*") if p.is_file())
-    data["modules_key"] = _files_key([str(ROOT / f) for f in data["module_files"]])
+    record_package(data)
     manifest.write_text(json.dumps(data, indent=1))
     counts = {k: len(v["frames"]) for k, v in data["apps"].items()}
     log(f"  frames of {nb_path.name}: {time.perf_counter() - t0:.1f} s, frames per app cell {counts}")

@@ -181,9 +181,7 @@ def frames_for(nb_path: Path, n_frames: int = FRAMES_PER_SLIDER, log=print,
     manifest_path = out_dir / "manifest.json"
     cached = False
     if (out_dir / "presets.json").exists() and manifest_path.exists():
-        data = json.loads(manifest_path.read_text())
-        files = [str(ROOT / f) for f in data.get("module_files", [])]
-        cached = bool(files) and build_site._files_key(files) == data.get("modules_key")
+        cached = build_site.package_unchanged(json.loads(manifest_path.read_text()))
         log(f"  frames of {nb_path.name}: " + ("cached" if cached else "a package file it uses changed"))
     if not cached:
         shutil.rmtree(FRAME_CACHE / build_site.slug(nb_path), ignore_errors=True)
@@ -192,12 +190,7 @@ def frames_for(nb_path: Path, n_frames: int = FRAMES_PER_SLIDER, log=print,
         data = build_site.run_driver(nb_path, out_dir, n_frames)     # (DRIVER: the combined driver)
         for png in out_dir.glob("*.png"):
             build_site.shrink_png(png)
-        data["module_files"] = [Path(f).relative_to(ROOT).as_posix() for f in data.pop("modules", [])
-                                if Path(f).is_relative_to(ROOT)]
-        if data["module_files"]:      # and the package's data (lesson 04's precomputed study)
-            data["module_files"] += sorted(p.relative_to(ROOT).as_posix()
-                                           for p in (ROOT / "course_utils" / "data").glob("*") if p.is_file())
-        data["modules_key"] = build_site._files_key([str(ROOT / f) for f in data["module_files"]])
+        build_site.record_package(data)
         manifest_path.write_text(json.dumps(data, indent=1))
         log(f"  frames of {nb_path.name}: {time.perf_counter() - t0:.1f} s")
     manifest = json.loads(manifest_path.read_text())
