@@ -296,6 +296,7 @@ def test_make_lecture_serves_every_page_and_ends_its_kernels(browser, tmp_path_f
             _MEASURE.setdefault(stem, {})["ready_preheated_s"] = ready
         assert r["kernels_before"] == len(paths), f"{r['kernels_before']} kernels for {len(paths)} pages"
         assert r["refused_shutdowns"] == 0, "Voila refused a page's kernel shutdown (403)"
+        assert len(r["reloaded"]) <= 1, f"pages that needed a reload: {r['reloaded']}"
         assert not r["still_running"], f"visited pages' kernels still running: {r['still_running']}"
         assert r["kernels_after"] == r["kernels_before"], (
             f"{r['kernels_before']} kernels before, {r['kernels_after']} after opening and leaving "
